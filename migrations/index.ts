@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import * as initialSchema from './20261125000001_initial_schema';
+
+/**
+ * The migrations, in order. Listed statically (not read from a directory) so the same code runs from
+ * `dist/`, under ts-jest and inside a container without caring about file extensions.
+ */
+const MIGRATIONS: Array<[string, Knex.Migration]> = [['20261125000001_initial_schema', initialSchema]];
+
+export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseMasterKey } from '../shared/crypto';
+import { ConfigError } from '../shared/errors';
+import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
+
+/** Anthropic's public OAuth client (the one Claude Code uses); all three are overridable. */
+export const ANTHROPIC_OAUTH = {
+  authorizeUrl: 'https://claude.ai/oauth/authorize',
+  tokenUrl: 'https://console.anthropic.com/v1/oauth/token',
+  clientId: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
+  redirectUri: 'https://console.anthropic.com/oauth/code/callback',
+  scopes: 'org:create_api_key user:profile user:inference',
+} as const;
+
+const urlVar = (def: string) => z.preprocess((v) => (v === undefined || v === '' ? def : v), z.url('must be a URL'));
+
+const schema = z.object({
+  NODE_ENV: strVar('development'),
+  MASTER_KEY: z.string({ error: 'is required' }).min(1, 'is required'),
+  TEAM_API_KEY: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  WORKER_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  CLAUDE_TOKEN: optStrVar(),
+  HTTP_PORT: intVar(3001, 0, 65535),
+  WS_PORT: intVar(8443, 0, 65535),
+  HOST: strVar('0.0.0.0'),
+  DAC_DB_PATH: strVar('./data/personas.db'),
+  REDIS_URL: urlVar('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.preprocess((v) => (v === undefined || v === '' ? 'personas' : v), z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'may only contain letters, digits and _ . : -')),
+  LOG_LEVEL: z.preprocess((v) => (v === undefined || v === '' ? 'info' : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  OAUTH_AUTHORIZE_URL: urlVar(ANTHROPIC_OAUTH.authorizeUrl),
+  OAUTH_TOKEN_URL: urlVar(ANTHROPIC_OAUTH.tokenUrl),
+  OAUTH_CLIENT_ID: strVar(ANTHROPIC_OAUTH.clientId),
+  OAUTH_REDIRECT_URI: urlVar(ANTHROPIC_OAUTH.redirectUri),
+  OAUTH_SCOPES: strVar(ANTHROPIC_OAUTH.scopes),
+  DEFAULT_TIMEOUT_MS: intVar(300_000, 1000),
+  WORKER_GRACE_MS: intVar(15_000, 0),
+  CHAIN_DEPTH_LIMIT: intVar(8, 1, 100),
+  KAFKA_BROKERS: optStrVar(),
+});
+
+export interface OrchestratorConfig {
+  nodeEnv: string;
+  masterKey: Buffer;
+  teamApiKey: string;
+  workerToken: string;
+  claudeToken?: string;
+  httpPort: number;
+  wsPort: number;
+  host: string;
+  dbPath: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: string;
+  oauth: { authorizeUrl: string; tokenUrl: string; clientId: string; redirectUri: string; scopes: string };
+  defaultTimeoutMs: number;
+  /** How long a disconnected worker may take to come back before its runs fail `worker_disconnected`. */
+  workerGraceMs: number;
+  chainDepthLimit: number;
+  /** KAFKA_* was set: the event bus is BullMQ, so main logs once that Kafka is unused. */
+  kafkaConfigured: boolean;
+}
+
+/** Parses the orchestrator's environment once; throws ConfigError naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig> {
+  const e = parseEnv(schema, env);
+  let masterKey: Buffer;
+  try {
+    masterKey = parseMasterKey(e.MASTER_KEY);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    masterKey,
+    teamApiKey: e.TEAM_API_KEY,
+    workerToken: e.WORKER_TOKEN,
+    claudeToken: e.CLAUDE_TOKEN,
+    httpPort: e.HTTP_PORT,
+    wsPort: e.WS_PORT,
+    host: e.HOST,
+    dbPath: path.resolve(e.DAC_DB_PATH),
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    oauth: {
+      authorizeUrl: e.OAUTH_AUTHORIZE_URL,
+      tokenUrl: e.OAUTH_TOKEN_URL,
+      clientId: e.OAUTH_CLIENT_ID,
+      redirectUri: e.OAUTH_REDIRECT_URI,
+      scopes: e.OAUTH_SCOPES,
+    },
+    defaultTimeoutMs: e.DEFAULT_TIMEOUT_MS,
+    workerGraceMs: e.WORKER_GRACE_MS,
+    chainDepthLimit: e.CHAIN_DEPTH_LIMIT,
+    kafkaConfigured: Object.keys(env).some((k) => k.startsWith('KAFKA_') && env[k]),
+  });
+}

@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import { toBool } from './json-column';
+
+export interface Persona {
+  id: string;
+  name: string;
+  description: string | null;
+  systemPrompt: string | null;
+  /** Stored as given: usually JSON text; prompt assembly falls back to systemPrompt when it is not. */
+  structuredPrompt: string | null;
+  icon: string | null;
+  color: string | null;
+  enabled: boolean;
+  maxConcurrent: number;
+  timeoutMs: number | null;
+  modelProfile: string | null;
+  maxBudgetUsd: number | null;
+  maxTurns: number | null;
+  designContext: string | null;
+  groupId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type PersonaFields = Omit<Persona, 'id' | 'createdAt' | 'updatedAt'>;
+
+const COLUMNS: Record<keyof Persona, string> = {
+  id: 'id', name: 'name', description: 'description', systemPrompt: 'system_prompt',
+  structuredPrompt: 'structured_prompt', icon: 'icon', color: 'color', enabled: 'enabled',
+  maxConcurrent: 'max_concurrent', timeoutMs: 'timeout_ms', modelProfile: 'model_profile',
+  maxBudgetUsd: 'max_budget_usd', maxTurns: 'max_turns', designContext: 'design_context',
+  groupId: 'group_id', createdAt: 'created_at', updatedAt: 'updated_at',
+};
+
+function fromRow(row: Record<string, unknown>): Persona {
+  const p = {} as Record<string, unknown>;
+  for (const [key, column] of Object.entries(COLUMNS)) p[key] = row[column] ?? null;
+  p.enabled = toBool(row.enabled);
+  return p as unknown as Persona;
+}
+
+function toRow(p: Partial<Persona>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(COLUMNS)) {
+    const value = p[key as keyof Persona];
+    if (value !== undefined) row[column] = value;
+  }
+  return row;
+}
+
+export async function listPersonas(db: Knex): Promise<Persona[]> {
+  return (await db('personas').select('*').orderBy('created_at', 'asc')).map(fromRow);
+}
+
+export async function getPersona(db: Knex, id: string): Promise<Persona | undefined> {
+  const row = await db('personas').where({ id }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function insertPersona(db: Knex, persona: Persona): Promise<void> {
+  await db('personas').insert(toRow(persona));
+}
+
+export async function updatePersona(db: Knex, id: string, fields: Partial<Persona>): Promise<void> {
+  await db('personas').where({ id }).update(toRow(fields));
+}
+
+export async function deletePersona(db: Knex, id: string): Promise<number> {
+  return db('personas').where({ id }).delete();
+}

@@ -1,0 +1,28 @@
+import express, { type Express, Router } from 'express';
+import { errorHandler, notFoundRoute } from './errors';
+import { requireTeamKey } from './auth';
+import type { AppContext } from './context';
+import { personasRouter } from './routes/personas';
+
+export const BODY_LIMIT = '1mb';
+
+/** The HTTP API: `/health` open, everything under `/api` behind the team key, one router per resource. */
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', time: new Date().toISOString() });
+  });
+
+  const api = Router();
+  api.use(requireTeamKey(ctx.config.teamApiKey));
+  api.use(express.json({ limit: BODY_LIMIT, strict: false, type: () => true }));
+  api.use(personasRouter(ctx));
+  app.use('/api', api);
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

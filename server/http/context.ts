@@ -1,0 +1,43 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { OrchestratorConfig } from '../config';
+import type { Queues } from '../queues/queues';
+
+/** What a worker connected to the gateway looks like in `/api/status`. */
+export interface WorkerSummary {
+  workerId: string;
+  version: string;
+  slots: number;
+  busy: number;
+  free: number;
+  running: string[];
+  connectedAt: string;
+  lastHeartbeatAt: string;
+}
+
+/** Lifecycle hooks the HTTP layer calls after it changed a record; the wiring decides what they do. */
+export interface Hooks {
+  /** A persona was deleted (its triggers' schedulers must go too). */
+  personaDeleted(personaId: string): Promise<void>;
+  /** A trigger was created or updated (upsert or remove its scheduler). */
+  triggerChanged(triggerId: string): Promise<void>;
+  /** A trigger was deleted. */
+  triggerDeleted(triggerId: string): Promise<void>;
+}
+
+/** Everything a router needs, handed in by the wiring (tests build their own). */
+export interface AppContext {
+  config: Readonly<OrchestratorConfig>;
+  db: Knex;
+  logger: Logger;
+  queues: Queues;
+  hooks: Hooks;
+  /** Connected workers, for `/api/status`. */
+  workers(): WorkerSummary[];
+}
+
+export const noHooks: Hooks = {
+  personaDeleted: async () => undefined,
+  triggerChanged: async () => undefined,
+  triggerDeleted: async () => undefined,
+};

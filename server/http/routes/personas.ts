@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ValidationError } from '../../../shared/errors';
+import * as repo from '../../db/personas';
+import { mustFind } from '../../services/must-find';
+import { upsertPersona } from '../../services/personas';
+import type { AppContext } from '../context';
+import { bodyObject, parse } from '../validate';
+
+const text = z.string().max(200_000).nullable().optional();
+
+/** `structuredPrompt` is persona text: any string is kept (assembly falls back if it is not JSON), an object is stored as JSON. */
+const structuredPrompt = z
+  .union([z.string().max(500_000), z.record(z.string(), z.unknown())])
+  .nullable()
+  .optional()
+  .transform((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v));
+
+const personaBody = z.object({
+  id: z.string().min(1).max(200).optional(),
+  name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  description: text,
+  systemPrompt: text,
+  structuredPrompt,
+  icon: z.string().max(200).nullable().optional(),
+  color: z.string().max(50).nullable().optional(),
+  enabled: z.boolean().optional(),
+  maxConcurrent: z.number().int().min(1).max(1000).optional(),
+  timeoutMs: z.number().int().min(1000).max(24 * 3600 * 1000).nullable().optional(),
+  modelProfile: z.string().max(10_000).nullable().optional(),
+  maxBudgetUsd: z.number().nonnegative().nullable().optional(),
+  maxTurns: z.number().int().min(1).max(10_000).nullable().optional(),
+  designContext: text,
+  groupId: z.string().max(200).nullable().optional(),
+});
+
+export function personasRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/personas', async (_req, res) => {
+    res.json(await repo.listPersonas(ctx.db));
+  });
+
+  r.get('/personas/:id', async (req, res) => {
+    res.json(await mustFind(repo.getPersona(ctx.db, req.params.id), 'persona', req.params.id));
+  });
+
+  r.post('/personas', async (req, res) => {
+    const input = parse(personaBody, bodyObject(req.body));
+    if (!input.id || !(await repo.getPersona(ctx.db, input.id))) {
+      if (!input.name) throw new ValidationError('invalid body: name: is required', [{ field: 'name', message: 'is required' }]);
+    }
+    const { record, created } = await upsertPersona(ctx.db, input);
+    res.status(created ? 201 : 200).json(record);
+  });
+
+  r.delete('/personas/:id', async (req, res) => {
+    await mustFind(repo.getPersona(ctx.db, req.params.id), 'persona', req.params.id);
+    await repo.deletePersona(ctx.db, req.params.id);
+    await ctx.hooks.personaDeleted(req.params.id);
+    res.json({ id: req.params.id, deleted: true });
+  });
+
+  return r;
+}

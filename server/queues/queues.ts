@@ -1,0 +1,47 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { QUEUE_NAMES, type EventJob, type ExecutionJob, type TriggerJob } from '../../shared/queues';
+
+export interface Queues {
+  events: Queue<EventJob>;
+  executions: Queue<ExecutionJob>;
+  triggers: Queue<TriggerJob>;
+  close(): Promise<void>;
+}
+
+/** Parses REDIS_URL into BullMQ connection options (each queue/worker opens its own connection). */
+export function redisConnection(redisUrl: string): ConnectionOptions {
+  const u = new URL(redisUrl);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname && u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+export function createQueues(redisUrl: string, prefix: string): Queues {
+  const opts = { connection: redisConnection(redisUrl), prefix };
+  const events = new Queue<EventJob>(QUEUE_NAMES.events, {
+    ...opts,
+    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 5000 },
+  });
+  const executions = new Queue<ExecutionJob>(QUEUE_NAMES.executions, {
+    ...opts,
+    defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+  });
+  const triggers = new Queue<TriggerJob>(QUEUE_NAMES.triggers, {
+    ...opts,
+    defaultJobOptions: { removeOnComplete: 100, removeOnFail: 1000 },
+  });
+  return {
+    events,
+    executions,
+    triggers,
+    async close() {
+      await Promise.all([events.close(), executions.close(), triggers.close()]);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Express } from 'express';
+import pino from 'pino';
+import { loadConfig, type OrchestratorConfig } from '../../server/config';
+import { createApp } from '../../server/http/app';
+import { noHooks, type AppContext, type Hooks } from '../../server/http/context';
+import { migrateLatest, openDb, type Db } from '../../server/db/knex';
+import { createQueues } from '../../server/queues/queues';
+import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from './env';
+import { deletePrefix } from './redis';
+
+export interface TestApp {
+  app: Express;
+  ctx: AppContext;
+  db: Db;
+  config: Readonly<OrchestratorConfig>;
+  auth: { Authorization: string };
+  close(): Promise<void>;
+}
+
+/**
+ * A real app on a temp-file SQLite (migrated) and real Redis under a unique queue prefix.
+ * `extraEnv` overrides config variables; `hooks` replaces the no-op lifecycle hooks.
+ */
+export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?: Partial<Hooks> } = {}): Promise<TestApp> {
+  const dir = tempDir('pc-app');
+  const prefix = uniquePrefix('app');
+  const config = loadConfig({
+    ...TEST_KEYS,
+    DAC_DB_PATH: path.join(dir, 'personas.db'),
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    ...opts.extraEnv,
+  });
+  const db = openDb(config.dbPath);
+  await migrateLatest(db);
+  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const ctx: AppContext = {
+    config,
+    db,
+    logger: pino({ level: 'silent' }),
+    queues,
+    hooks: { ...noHooks, ...opts.hooks },
+    workers: () => [],
+  };
+  return {
+    app: createApp(ctx),
+    ctx,
+    db,
+    config,
+    auth: { Authorization: `Bearer ${TEST_KEYS.TEAM_API_KEY}` },
+    async close() {
+      await queues.close();
+      await db.destroy();
+      await deletePrefix(prefix);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
