@@ -1,0 +1,115 @@
+import type { Knex } from 'knex';
+import { readJson, writeJson } from './json-column';
+
+export const EXECUTION_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled'];
+
+export interface Execution {
+  id: string;
+  personaId: string | null;
+  eventId: string | null;
+  status: ExecutionStatus;
+  prompt: string | null;
+  inputData: unknown;
+  timeoutMs: number | null;
+  workerId: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  error: string | null;
+  costUsd: number | null;
+  sessionId: string | null;
+  numTurns: number | null;
+  result: string | null;
+  chainDepth: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const COLUMNS: Record<keyof Execution, string> = {
+  id: 'id', personaId: 'persona_id', eventId: 'event_id', status: 'status', prompt: 'prompt',
+  inputData: 'input_data', timeoutMs: 'timeout_ms', workerId: 'worker_id', startedAt: 'started_at',
+  completedAt: 'completed_at', durationMs: 'duration_ms', exitCode: 'exit_code', error: 'error',
+  costUsd: 'cost_usd', sessionId: 'session_id', numTurns: 'num_turns', result: 'result',
+  chainDepth: 'chain_depth', createdAt: 'created_at', updatedAt: 'updated_at',
+};
+
+function fromRow(row: Record<string, unknown>): Execution {
+  const e = {} as Record<string, unknown>;
+  for (const [key, column] of Object.entries(COLUMNS)) e[key] = row[column] ?? null;
+  e.inputData = readJson(row.input_data as string | null);
+  e.chainDepth = Number(row.chain_depth ?? 0);
+  return e as unknown as Execution;
+}
+
+function toRow(e: Partial<Execution>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(COLUMNS)) {
+    const value = e[key as keyof Execution];
+    if (value !== undefined) row[column] = key === 'inputData' ? writeJson(value) : value;
+  }
+  return row;
+}
+
+/** Inserts unless (eventId, personaId) already has one; answers whether a row was written. */
+export async function insertExecution(db: Knex, e: Execution): Promise<boolean> {
+  const rows = await db('executions').insert(toRow(e)).onConflict(['event_id', 'persona_id']).ignore().returning('id');
+  return rows.length > 0;
+}
+
+export async function getExecution(db: Knex, id: string): Promise<Execution | undefined> {
+  const row = await db('executions').where({ id }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function getExecutionForEvent(db: Knex, eventId: string, personaId: string): Promise<Execution | undefined> {
+  const row = await db('executions').where({ event_id: eventId, persona_id: personaId }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export interface ExecutionFilter {
+  personaId?: string;
+  status?: ExecutionStatus;
+  eventId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Newest first. */
+export async function listExecutions(db: Knex, f: ExecutionFilter): Promise<Execution[]> {
+  const q = db('executions').select('*');
+  if (f.personaId) q.where('persona_id', f.personaId);
+  if (f.status) q.where('status', f.status);
+  if (f.eventId) q.where('event_id', f.eventId);
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset);
+  return rows.map(fromRow);
+}
+
+export async function updateExecution(db: Knex, id: string, fields: Partial<Execution>): Promise<void> {
+  await db('executions').where({ id }).update(toRow(fields));
+}
+
+/**
+ * Moves an execution to `fields.status` only if it is currently in one of `from`; answers whether it moved.
+ * This is how concurrent finishers (result, cancel, timeout, disconnect) agree on who wins.
+ */
+export async function transitionExecution(
+  db: Knex,
+  id: string,
+  from: readonly ExecutionStatus[],
+  fields: Partial<Execution> & { status: ExecutionStatus },
+): Promise<boolean> {
+  const n = await db('executions').where({ id }).whereIn('status', from as ExecutionStatus[]).update(toRow(fields));
+  return n > 0;
+}
+
+export async function listExecutionsByStatus(db: Knex, status: ExecutionStatus): Promise<Execution[]> {
+  return (await db('executions').where({ status }).orderBy('created_at', 'asc')).map(fromRow);
+}
+
+export async function countExecutionsByStatus(db: Knex): Promise<Record<string, number>> {
+  const rows = (await db('executions').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
