@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { OrchestratorConfig } from './config';
+import { migrateLatest, openDb, type Db } from './db/knex';
+import { attachFollowers } from './gateway/followers';
+import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
+import { WorkerRegistry } from './gateway/worker-registry';
+import { createApp } from './http/app';
+import { noHooks, type AppContext } from './http/context';
+import { Dispatcher } from './queues/dispatcher';
+import { createQueues, type Queues } from './queues/queues';
+import { buildAssignment, executionSecrets, type AssignmentDeps } from './services/assignment';
+import { ClaudeTokenService } from './services/claude-token';
+import { OutputBus } from './services/output-bus';
+import { storeProtocolMessage } from './services/protocol-messages';
+import { RunTracker } from './services/run-tracker';
+import { createWorkerEvents } from './services/worker-events';
+
+export interface Orchestrator {
+  httpPort: number;
+  wsPort: number;
+  db: Db;
+  queues: Queues;
+  /** Stops intake, then workers' gateway, processors, servers, Redis and SQLite, in that order. */
+  stop(): Promise<void>;
+}
+
+/** How long the orchestrator waits for a worker to confirm a cancel or timeout before deciding alone. */
+const STOP_GRACE_MS = 10_000;
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Builds and starts the whole orchestrator from a parsed config: SQLite (migrated), queues, the
+ * worker gateway, the dispatcher, the HTTP API with Bull Board and live followers.
+ */
+export async function startOrchestrator(config: Readonly<OrchestratorConfig>, logger: Logger): Promise<Orchestrator> {
+  const db = openDb(config.dbPath);
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const bus = new OutputBus();
+  const claudeToken = new ClaudeTokenService({ db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger });
+
+  let dispatcher: Dispatcher | undefined;
+  const registry = new WorkerRegistry<WorkerSocket>(() => dispatcher?.workersChanged());
+  const gateway = new WorkerGateway({ workerToken: config.workerToken, logger, registry });
+  const tracker = new RunTracker({ db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS });
+  const assignmentDeps: AssignmentDeps = {
+    db, masterKey: config.masterKey, defaultTimeoutMs: config.defaultTimeoutMs, claudeToken: () => claudeToken.current(),
+  };
+  const secretsFor = (e: Parameters<typeof executionSecrets>[1]) => executionSecrets(assignmentDeps, e);
+  dispatcher = new Dispatcher({
+    db, logger, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, registry, gateway, tracker,
+    buildAssignment: (e) => buildAssignment(assignmentDeps, e),
+    secretsFor,
+  });
+  gateway.setHandler(
+    createWorkerEvents({
+      db, logger, tracker, bus, gateway, secretsFor,
+      storeProtocolMessage: (e, m) => storeProtocolMessage({ db, logger }, e, m),
+      workersChanged: () => dispatcher?.workersChanged(),
+    }),
+  );
+
+  const ctx: AppContext = {
+    config, db, logger, queues, claudeToken, bus,
+    hooks: noHooks,
+    workers: () => registry.summaries(),
+    control: { db, queues, logger, bus, tracker },
+  };
+  const httpServer = http.createServer(createApp(ctx));
+  const followers = attachFollowers(httpServer, { db, logger, bus, teamApiKey: config.teamApiKey });
+
+  const wsPort = await gateway.listen(config.wsPort, config.host);
+  await dispatcher.start();
+  claudeToken.start();
+  const httpPort = await listen(httpServer, config.httpPort, config.host);
+  logger.info({ httpPort, wsPort, db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');
+
+  return {
+    httpPort, wsPort, db, queues,
+    async stop() {
+      await new Promise<void>((resolve) => followers.close(() => resolve()));
+      httpServer.closeAllConnections?.();
+      await gateway.close();
+      await dispatcher!.close();
+      tracker.close();
+      await claudeToken.stop();
+      await queues.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+import type { AssignPayload } from '../../shared/socket-events';
+import type { Execution } from '../db/executions';
+import { getPersona, type Persona } from '../db/personas';
+import { listPersonaTools } from '../db/tools';
+import { assemblePrompt } from '../domain/prompt';
+import { AssignmentError } from './assignment-error';
+import { CredentialDecryptionError, CredentialEnvConflictError, loadPersonaCredentialEnv } from './credentials';
+
+/**
+ * Claude Code tools a headless persona may use without asking. Linked tool definitions are APIs the
+ * persona calls through Bash (curl), so they need no entry of their own here.
+ */
+export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Write', 'Edit', 'Glob', 'Grep', 'WebFetch', 'WebSearch', 'TodoWrite'];
+
+export interface AssignmentDeps {
+  db: Knex;
+  masterKey: Buffer;
+  defaultTimeoutMs: number;
+  /** The Claude token to run with (stored OAuth/injected token, else CLAUDE_TOKEN), if any. */
+  claudeToken(): Promise<string | undefined>;
+}
+
+/** OAuth tokens go in CLAUDE_CODE_OAUTH_TOKEN, API keys in ANTHROPIC_API_KEY: the CLI treats them differently. */
+export function claudeTokenEnv(token: string): Record<string, string> {
+  return token.startsWith('sk-ant-oat') ? { CLAUDE_CODE_OAUTH_TOKEN: token } : { ANTHROPIC_API_KEY: token };
+}
+
+/** `modelProfile` is free text from the desktop app: a model id, or JSON with a `model` field. */
+export function modelFromProfile(profile: string | null): string | undefined {
+  if (!profile) return undefined;
+  try {
+    const parsed = JSON.parse(profile) as { model?: unknown };
+    return typeof parsed?.model === 'string' && parsed.model ? parsed.model : undefined;
+  } catch {
+    return /^[\w.:-]+$/.test(profile) ? profile : undefined;
+  }
+}
+
+async function personaOf(db: Knex, execution: Execution): Promise<Persona | undefined> {
+  if (!execution.personaId) return undefined;
+  const persona = await getPersona(db, execution.personaId);
+  if (!persona) throw new AssignmentError(`persona_not_found: persona '${execution.personaId}' no longer exists`);
+  return persona;
+}
+
+async function credentialsOf(deps: AssignmentDeps, persona: Persona | undefined) {
+  if (!persona) return { env: {}, names: [], secrets: [] as string[] };
+  try {
+    return await loadPersonaCredentialEnv(deps.db, deps.masterKey, persona.id);
+  } catch (err) {
+    if (err instanceof CredentialDecryptionError || err instanceof CredentialEnvConflictError) {
+      throw new AssignmentError(`credential_error: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+async function tokenOf(deps: AssignmentDeps): Promise<string> {
+  const token = await deps.claudeToken();
+  if (!token) {
+    throw new AssignmentError('no_claude_token: connect a Claude subscription (POST /api/oauth/authorize) or set CLAUDE_TOKEN / POST /api/token');
+  }
+  return token;
+}
+
+/**
+ * Everything a worker needs for one execution: the assembled prompt (raw prompt without a persona),
+ * the env (decrypted credentials + Claude token), timeout (request, else persona, else default),
+ * allowed tools, model and turn limit; plus the secret values the output must be scrubbed of.
+ * Throws AssignmentError with a reason a person can act on.
+ */
+export async function buildAssignment(deps: AssignmentDeps, execution: Execution): Promise<{ payload: AssignPayload; secrets: string[] }> {
+  const persona = await personaOf(deps.db, execution);
+  const tools = persona ? await listPersonaTools(deps.db, persona.id) : [];
+  const credentials = await credentialsOf(deps, persona);
+  const token = await tokenOf(deps);
+  const prompt = assemblePrompt({
+    persona: persona ?? null,
+    tools,
+    credentialEnvNames: credentials.names,
+    input: execution.inputData ?? null,
+    task: execution.prompt,
+  });
+  const payload: AssignPayload = {
+    executionId: execution.id,
+    prompt,
+    env: { ...credentials.env, ...claudeTokenEnv(token) },
+    timeoutMs: execution.timeoutMs ?? persona?.timeoutMs ?? deps.defaultTimeoutMs,
+    allowedTools: DEFAULT_ALLOWED_TOOLS,
+    model: modelFromProfile(persona?.modelProfile ?? null),
+    maxTurns: persona?.maxTurns ?? undefined,
+  };
+  return { payload, secrets: [...credentials.secrets, token] };
+}
+
+/** The secret values of an execution (to scrub output of a run adopted after a restart). */
+export async function executionSecrets(deps: AssignmentDeps, execution: Execution): Promise<string[]> {
+  const persona = execution.personaId ? await getPersona(deps.db, execution.personaId) : undefined;
+  const credentials = await credentialsOf(deps, persona);
+  const token = await deps.claudeToken();
+  return token ? [...credentials.secrets, token] : credentials.secrets;
+}

@@ -1,0 +1,244 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { createScrubber, scrubDeep } from '../../shared/scrub';
+import type { CancelPayload } from '../../shared/socket-events';
+import * as executions from '../db/executions';
+import type { Execution, ExecutionStatus } from '../db/executions';
+import type { WorkerRegistry } from '../gateway/worker-registry';
+import type { OutputBus } from './output-bus';
+
+/** How an execution ended, as reported by a worker or decided by the orchestrator. */
+export interface Outcome {
+  status: 'completed' | 'failed' | 'cancelled';
+  error: string | null;
+  exitCode?: number | null;
+  result?: string | null;
+  costUsd?: number | null;
+  numTurns?: number | null;
+  sessionId?: string | null;
+}
+
+/** One execution the orchestrator considers in flight (assigned, or orphaned awaiting its worker). */
+export interface Run {
+  executionId: string;
+  personaId: string | null;
+  workerId: string | null;
+  scrub: (text: string) => string;
+  timedOut: boolean;
+  /** Set when a person asked to cancel: only then does the run end `cancelled`. */
+  cancelRequested: boolean;
+  timers: Set<NodeJS.Timeout>;
+  graceTimer?: NodeJS.Timeout;
+  done: Promise<void>;
+  resolve(): void;
+}
+
+export interface RunTrackerDeps {
+  db: Knex;
+  logger: Logger;
+  registry: WorkerRegistry<unknown>;
+  gateway: { cancel(workerId: string, p: CancelPayload): boolean };
+  bus: OutputBus;
+  /** How long a disconnected worker may take to reclaim its runs before they fail `worker_disconnected`. */
+  workerGraceMs: number;
+  /** After asking a worker to stop a run, how long to wait for its result before deciding alone. */
+  stopGraceMs: number;
+  /** Called after an execution reached a final status (chain triggers); errors are logged. */
+  onFinished?: (execution: Execution) => Promise<void>;
+  clock?: () => Date;
+}
+
+/**
+ * The orchestrator's view of runs in flight: timeouts, cancellation, worker loss, and the one place
+ * an execution reaches its final status. Every finisher goes through `finish`, which moves the row
+ * only from queued/running, so a late result, a timeout and a disconnect cannot both win.
+ */
+export class RunTracker {
+  private readonly runs = new Map<string, Run>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RunTrackerDeps) {
+    this.now = deps.clock ?? (() => new Date());
+  }
+
+  get(executionId: string): Run | undefined {
+    return this.runs.get(executionId);
+  }
+
+  size(): number {
+    return this.runs.size;
+  }
+
+  /** Runs of one persona in flight; the dispatcher compares it with maxConcurrent. */
+  activeForPersona(personaId: string): number {
+    let n = 0;
+    for (const r of this.runs.values()) if (r.personaId === personaId) n++;
+    return n;
+  }
+
+  /** Starts tracking; synchronous so the capacity check and the reservation happen in one tick. */
+  track(opts: { executionId: string; personaId: string | null; workerId: string | null; secrets: string[] }): Run {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const run: Run = {
+      executionId: opts.executionId, personaId: opts.personaId, workerId: opts.workerId,
+      scrub: createScrubber(opts.secrets), timedOut: false, cancelRequested: false, timers: new Set(), done, resolve,
+    };
+    this.runs.set(opts.executionId, run);
+    return run;
+  }
+
+  /** Forgets a run that never started (assignment refused); the execution stays queued. */
+  untrack(executionId: string): void {
+    const run = this.runs.get(executionId);
+    if (!run) return;
+    this.clearTimers(run);
+    this.runs.delete(executionId);
+    this.deps.registry.release(run.workerId, executionId);
+  }
+
+  /** The assignment is built: output from now on is scrubbed of these values. */
+  setSecrets(run: Run, secrets: string[]): void {
+    run.scrub = createScrubber(secrets);
+  }
+
+  /** The worker accepted and the row is `running`: followers hear it and the timeout starts. */
+  started(run: Run, timeoutMs: number): void {
+    this.deps.bus.publishStatus(run.executionId, 'running');
+    this.startTimeout(run, timeoutMs);
+  }
+
+  startTimeout(run: Run, timeoutMs: number): void {
+    this.addTimer(run, timeoutMs, () => {
+      run.timedOut = true;
+      this.deps.logger.info({ executionId: run.executionId, timeoutMs }, 'execution timed out; stopping it');
+      this.stop(run, 'timeout', { status: 'failed', error: 'timeout' });
+    });
+  }
+
+  /** A person cancels a run in flight. Answers false if it is not in flight here. */
+  cancel(executionId: string): boolean {
+    const run = this.runs.get(executionId);
+    if (!run) return false;
+    run.cancelRequested = true;
+    this.stop(run, 'cancelled', { status: 'cancelled', error: 'cancelled' });
+    return true;
+  }
+
+  /** A worker went away: its runs fail unless it re-registers with them within the grace. */
+  workerDisconnected(workerId: string): void {
+    for (const run of this.runs.values()) if (run.workerId === workerId) this.awaitWorker(run);
+  }
+
+  /** Starts the grace for a run whose worker is not connected (idempotent). */
+  awaitWorker(run: Run): void {
+    if (run.graceTimer) return;
+    run.graceTimer = this.addTimer(run, this.deps.workerGraceMs, () =>
+      void this.finish(run.executionId, { status: 'failed', error: 'worker_disconnected' }),
+    );
+  }
+
+  /** A worker (re)registered: runs it still has are kept; runs we no longer track are stopped there. */
+  workerRegistered(workerId: string, running: string[]): string[] {
+    const unknown: string[] = [];
+    for (const id of running) {
+      const run = this.runs.get(id);
+      if (!run) {
+        unknown.push(id);
+        continue;
+      }
+      run.workerId = workerId;
+      if (run.graceTimer) {
+        clearTimeout(run.graceTimer);
+        run.timers.delete(run.graceTimer);
+        run.graceTimer = undefined;
+      }
+    }
+    return unknown;
+  }
+
+  /**
+   * Records the final status (from queued/running only), releases the slot, tells followers and the
+   * event bus. Idempotent: a second finisher finds nothing to do.
+   */
+  async finish(executionId: string, outcome: Outcome, scrubIfUntracked?: (s: string) => string): Promise<Execution | undefined> {
+    const run = this.runs.get(executionId);
+    const scrub = run?.scrub ?? scrubIfUntracked ?? ((s: string) => s);
+    if (run) {
+      this.clearTimers(run);
+      this.runs.delete(executionId);
+      this.deps.registry.release(run.workerId, executionId);
+    }
+    let { status, error } = outcome;
+    if (run?.timedOut && status !== 'completed') [status, error] = ['failed', 'timeout'];
+    else if (status === 'cancelled' && run && !run.cancelRequested) [status, error] = ['failed', error && error !== 'cancelled' ? error : 'worker_shutdown'];
+    try {
+      const row = await executions.getExecution(this.deps.db, executionId);
+      if (!row) return undefined;
+      const completedAt = this.now();
+      const moved = await executions.transitionExecution(this.deps.db, executionId, ['queued', 'running'], {
+        status: status as ExecutionStatus,
+        error: error === null ? null : scrub(error),
+        exitCode: outcome.exitCode ?? null,
+        result: outcome.result == null ? null : scrub(outcome.result),
+        costUsd: outcome.costUsd ?? null,
+        numTurns: outcome.numTurns ?? null,
+        sessionId: outcome.sessionId ?? null,
+        completedAt: completedAt.toISOString(),
+        durationMs: row.startedAt ? completedAt.getTime() - Date.parse(row.startedAt) : null,
+        updatedAt: completedAt.toISOString(),
+      });
+      const final = (await executions.getExecution(this.deps.db, executionId))!;
+      this.deps.bus.publishEnd({ executionId, status: final.status, error: final.error });
+      if (moved) {
+        this.deps.logger.info({ executionId, status: final.status, error: final.error, durationMs: final.durationMs }, 'execution finished');
+        await this.deps.onFinished?.(final).catch((err) =>
+          this.deps.logger.error({ err, executionId }, 'post-execution hook failed'),
+        );
+      }
+      return final;
+    } finally {
+      run?.resolve();
+    }
+  }
+
+  /** Asks the worker to stop the run; if it does not answer in time, decide alone. */
+  private stop(run: Run, reason: CancelPayload['reason'], fallback: Outcome): void {
+    const told = run.workerId ? this.deps.gateway.cancel(run.workerId, { executionId: run.executionId, reason }) : false;
+    const wait = told ? this.deps.stopGraceMs : 0;
+    this.addTimer(run, wait, () => void this.finish(run.executionId, fallback));
+  }
+
+  private addTimer(run: Run, ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      run.timers.delete(t);
+      try {
+        fn();
+      } catch (err) {
+        this.deps.logger.error({ err, executionId: run.executionId }, 'run timer failed');
+      }
+    }, ms);
+    t.unref?.();
+    run.timers.add(t);
+    return t;
+  }
+
+  private clearTimers(run: Run): void {
+    for (const t of run.timers) clearTimeout(t);
+    run.timers.clear();
+    run.graceTimer = undefined;
+  }
+
+  /** Stops every timer (shutdown); runs stay `running` in the DB and are reclaimed or failed after restart. */
+  close(): void {
+    for (const run of this.runs.values()) {
+      this.clearTimers(run);
+      run.resolve();
+    }
+  }
+
+  /** Scrubs any JSON value with a run's scrubber (protocol payloads). */
+  static scrubValue<T>(value: T, scrub: (s: string) => string): T {
+    return scrubDeep(value, scrub);
+  }
+}
