@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './20261125000001_initial_schema';
+import * as oauthRefreshedAt from './20261126000001_oauth_tokens_refreshed_at';
 
 /**
  * The migrations, in order. Listed statically (not read from a directory) so the same code runs from
  * `dist/`, under ts-jest and inside a container without caring about file extensions.
  */
-const MIGRATIONS: Array<[string, Knex.Migration]> = [['20261125000001_initial_schema', initialSchema]];
+const MIGRATIONS: Array<[string, Knex.Migration]> = [
+  ['20261125000001_initial_schema', initialSchema],
+  ['20261126000001_oauth_tokens_refreshed_at', oauthRefreshedAt],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {
   getMigrations: async () => MIGRATIONS,

@@ -3,6 +3,7 @@ import { errorHandler, notFoundRoute } from './errors';
 import { requireTeamKey } from './auth';
 import type { AppContext } from './context';
 import { personasRouter } from './routes/personas';
+import { oauthRouter } from './routes/oauth';
 
 export const BODY_LIMIT = '1mb';
 
@@ -20,6 +21,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(requireTeamKey(ctx.config.teamApiKey));
   api.use(express.json({ limit: BODY_LIMIT, strict: false, type: () => true }));
   api.use(personasRouter(ctx));
+  api.use(oauthRouter(ctx));
   app.use('/api', api);
 
   app.use(notFoundRoute);

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { OrchestratorConfig } from '../config';
 import type { Queues } from '../queues/queues';
+import type { ClaudeTokenService } from '../services/claude-token';
 
 /** What a worker connected to the gateway looks like in `/api/status`. */
 export interface WorkerSummary {
@@ -32,6 +33,8 @@ export interface AppContext {
   logger: Logger;
   queues: Queues;
   hooks: Hooks;
+  /** The Claude connection (OAuth, injected token, CLAUDE_TOKEN); the dispatcher calls `current()`. */
+  claudeToken: ClaudeTokenService;
   /** Connected workers, for `/api/status`. */
   workers(): WorkerSummary[];
 }

@@ -7,6 +7,7 @@ import { createApp } from '../../server/http/app';
 import { noHooks, type AppContext, type Hooks } from '../../server/http/context';
 import { migrateLatest, openDb, type Db } from '../../server/db/knex';
 import { createQueues } from '../../server/queues/queues';
+import { ClaudeTokenService } from '../../server/services/claude-token';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from './env';
 import { deletePrefix } from './redis';
 
@@ -37,12 +38,16 @@ export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?
   const db = openDb(config.dbPath);
   await migrateLatest(db);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const logger = pino({ level: 'silent' });
+  // Not started: a test that wants the refresh timer builds its own service or calls start()/stop().
+  const claudeToken = new ClaudeTokenService({ db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger });
   const ctx: AppContext = {
     config,
     db,
-    logger: pino({ level: 'silent' }),
+    logger,
     queues,
     hooks: { ...noHooks, ...opts.hooks },
+    claudeToken,
     workers: () => [],
   };
   return {
@@ -52,6 +57,7 @@ export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?
     config,
     auth: { Authorization: `Bearer ${TEST_KEYS.TEAM_API_KEY}` },
     async close() {
+      await claudeToken.stop();
       await queues.close();
       await db.destroy();
       await deletePrefix(prefix);

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/**
+ * Pure rules about Claude tokens: what kind a token is, which CLI variable carries it, how a token
+ * endpoint's answer is read, and when a token is due for refresh. No I/O.
+ */
+
+export type TokenKind = 'oauth' | 'api_key';
+
+/** Subscription (OAuth) access tokens start `sk-ant-oat`; anything else is treated as an API key. */
+export function tokenKind(token: string): TokenKind {
+  return token.startsWith('sk-ant-oat') ? 'oauth' : 'api_key';
+}
+
+/**
+ * The environment variable the Claude CLI reads for this token: `CLAUDE_CODE_OAUTH_TOKEN` for a
+ * subscription token, `ANTHROPIC_API_KEY` for an API key.
+ */
+export function claudeTokenEnv(token: string): Record<string, string> {
+  return tokenKind(token) === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: token } : { ANTHROPIC_API_KEY: token };
+}
+
+const seconds = z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** The fields we use from an RFC 6749 §5.1 token response (others, e.g. `account`, are ignored). */
+export const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: seconds.optional(),
+  scope: z.string().optional(),
+  token_type: z.string().optional(),
+});
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/** ISO expiry from a response's `expires_in` (seconds); null when the provider gave none. */
+export function expiresAtFrom(nowMs: number, expiresIn: number | undefined): string | null {
+  return expiresIn === undefined ? null : new Date(nowMs + expiresIn * 1000).toISOString();
+}
+
+/** True when `expiresAt` lies within `marginMs` of `nowMs` (or has passed). No expiry → never due. */
+export function refreshDue(expiresAt: string | null, nowMs: number, marginMs: number): boolean {
+  if (!expiresAt) return false;
+  const t = Date.parse(expiresAt);
+  return Number.isFinite(t) && t - nowMs <= marginMs;
+}
+
+export function isExpired(expiresAt: string | null, nowMs: number): boolean {
+  return refreshDue(expiresAt, nowMs, 0);
+}
+
+/** Replaces every occurrence of each secret (codes, verifiers, tokens we sent) with `[redacted]`. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+const MAX_DESCRIPTION = 300;
+
+/**
+ * Reads a token endpoint's error answer: RFC 6749 `{error, error_description}` or Anthropic's
+ * `{type:'error', error:{type, message}}`. The description is scrubbed of `secrets` and truncated,
+ * so an echoing provider cannot leak a code or token into our error message.
+ */
+export function describeProviderError(
+  status: number,
+  body: unknown,
+  secrets: readonly string[],
+): { message: string; details: { status: number; error: string | null; errorDescription: string | null } } {
+  let error: string | null = null;
+  let description: string | null = null;
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    if (typeof b.error === 'string') {
+      error = b.error;
+      if (typeof b.error_description === 'string') description = b.error_description;
+    } else if (b.error && typeof b.error === 'object') {
+      const e = b.error as Record<string, unknown>;
+      if (typeof e.type === 'string') error = e.type;
+      if (typeof e.message === 'string') description = e.message;
+    }
+  }
+  const clean = (s: string | null) => (s === null ? null : scrubSecrets(s, secrets).slice(0, MAX_DESCRIPTION));
+  error = clean(error);
+  description = clean(description);
+  const what = error ? `${error}${description ? ` (${description})` : ''}` : 'no error code in the response';
+  return { message: `HTTP ${status}: ${what}`, details: { status, error, errorDescription: description } };
+}
+
+export type TokenSource = 'oauth' | 'manual' | 'env';
+
+/** What the API shows about the connection. Never a token or any part of one. */
+export interface ClaudeTokenStatus {
+  connected: boolean;
+  source: TokenSource | null;
+  tokenKind: TokenKind | null;
+  expiresAt: string | null;
+  expired: boolean;
+  scope: string | null;
+  hasRefreshToken: boolean;
+  connectedAt: string | null;
+  /** When the stored token was last refreshed; null until its first refresh. */
+  refreshedAt: string | null;
+  /** Why the last refresh failed (provider code/description only), or why the stored token cannot be read. */
+  lastError: string | null;
+}
+
+/** The stored token's metadata, as far as the status needs it (no secret). */
+export interface StoredTokenInfo {
+  source: 'oauth' | 'manual';
+  kind: TokenKind | null;
+  hasRefreshToken: boolean;
+  expiresAt: string | null;
+  scope: string | null;
+  createdAt: string;
+  refreshedAt: string | null;
+}
+
+/** The status: the stored token if there is one, else CLAUDE_TOKEN (`envKind` set), else not connected. */
+export function connectionStatus(
+  stored: StoredTokenInfo | undefined,
+  envKind: TokenKind | null,
+  nowMs: number,
+  lastError: string | null,
+): ClaudeTokenStatus {
+  if (!stored) {
+    return {
+      connected: envKind !== null, source: envKind ? 'env' : null, tokenKind: envKind, expiresAt: null, expired: false,
+      scope: null, hasRefreshToken: false, connectedAt: null, refreshedAt: null, lastError: null,
+    };
+  }
+  return {
+    connected: true, source: stored.source, tokenKind: stored.kind, expiresAt: stored.expiresAt,
+    expired: isExpired(stored.expiresAt, nowMs), scope: stored.scope, hasRefreshToken: stored.hasRefreshToken,
+    connectedAt: stored.createdAt, refreshedAt: stored.refreshedAt, lastError,
+  };
+}

@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { bodyObject, parse } from '../validate';
+
+const callbackBody = z.object({
+  /** As shown by Anthropic's callback page: `code#state` is accepted, then `state` may be omitted. */
+  code: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(4096),
+  state: z.string().trim().min(1, 'must not be empty').max(1024).optional(),
+});
+
+const tokenBody = z.object({
+  token: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(10, 'must be at least 10 characters')
+    .max(10_000)
+    .regex(/^\S+$/, 'must not contain whitespace'),
+  expiresAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).nullable().optional(),
+});
+
+/**
+ * The Claude connection: the OAuth flow (authorize → callback), status, refresh, disconnect, and
+ * direct token injection. Every answer is the connection status (or the URL to open): never a token.
+ */
+export function oauthRouter(ctx: AppContext): Router {
+  const r = Router();
+  const tokens = ctx.claudeToken;
+
+  r.post('/oauth/authorize', async (_req, res) => {
+    res.json(await tokens.authorize());
+  });
+
+  r.post('/oauth/callback', async (req, res) => {
+    const { code, state } = parse(callbackBody, bodyObject(req.body));
+    res.json(await tokens.callback(code, state));
+  });
+
+  r.get('/oauth/status', async (_req, res) => {
+    res.json(await tokens.status());
+  });
+
+  r.post('/oauth/refresh', async (_req, res) => {
+    res.json(await tokens.refresh());
+  });
+
+  r.delete('/oauth/disconnect', async (_req, res) => {
+    res.json({ disconnected: true, ...(await tokens.disconnect()) });
+  });
+
+  r.post('/token', async (req, res) => {
+    const { token, expiresAt } = parse(tokenBody, bodyObject(req.body));
+    res.json(await tokens.injectToken(token, { expiresAt: expiresAt ?? undefined }));
+  });
+
+  return r;
+}
