@@ -92,6 +92,8 @@ export class Dispatcher {
     let worker = registry.pickFree();
     if (!worker) {
       await this.waitForSlot(this.deps.slotWaitMs ?? 1000);
+      // It may have been cancelled while it waited.
+      if ((await executions.getExecution(db, executionId))?.status !== 'queued') return 'skipped';
       worker = registry.pickFree();
     }
     // From here to track()/reserve() nothing awaits: the capacity check and the claim are one tick.

@@ -72,13 +72,13 @@ async function followOverSse(ctx: AppContext, req: Request, res: Response): Prom
   const finish = (status: string, error: string | null) => {
     if (ended) return;
     ended = true;
-    if (session?.isConnected) session.push({ executionId: id, status, error }, 'end');
+    if (session?.isConnected) session.push({ executionId: id, status, error }, 'end', String(lastSeq));
     unsubscribe();
     res.end();
   };
   const unsubscribe = ctx.bus.follow(id, {
     output: (e) => (live ? send(e) : buffered.push(e)),
-    status: (e) => session?.isConnected && session.push(e, 'status'),
+    status: (e) => session?.isConnected && session.push(e, 'status', String(lastSeq)),
     end: (e) => finish(e.status, e.error),
   });
   req.on('close', unsubscribe);
@@ -89,5 +89,5 @@ async function followOverSse(ctx: AppContext, req: Request, res: Response): Prom
   live = true;
   const current = (await executions.getExecution(ctx.db, id))!;
   if (executions.TERMINAL_STATUSES.includes(current.status)) finish(current.status, current.error);
-  else session.push({ executionId: id, status: current.status }, 'status');
+  else session.push({ executionId: id, status: current.status }, 'status', String(lastSeq));
 }

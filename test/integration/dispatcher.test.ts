@@ -1,0 +1,168 @@
+import { io } from 'socket.io-client';
+import { FakeWorker } from '../helpers/fake-worker';
+import { startTestOrchestrator, type TestOrchestrator } from '../helpers/orchestrator';
+
+async function api(o: TestOrchestrator, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${o.baseUrl}${path}`, {
+    method,
+    headers: { ...o.auth, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const finalStatus = (o: TestOrchestrator, id: string) =>
+  waitFor(async () => {
+    const r = await api(o, 'GET', `/api/executions/${id}`);
+    return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+  });
+
+describe('execution dispatcher with workers on the gateway', () => {
+  let o: TestOrchestrator;
+  const workers: FakeWorker[] = [];
+  const worker = async (id: string, slots: number, runMs?: number) => {
+    const w = new FakeWorker({ url: o.wsUrl, workerId: id, slots, runMs });
+    workers.push(w);
+    await w.register();
+    return w;
+  };
+
+  beforeAll(async () => {
+    o = await startTestOrchestrator({ WORKER_GRACE_MS: '500' });
+  });
+  afterEach(() => {
+    while (workers.length) workers.pop()!.close();
+  });
+  afterAll(async () => {
+    await o.close();
+  });
+
+  it('refuses a worker with a wrong token', async () => {
+    const s = io(o.wsUrl, { auth: { token: 'wrong-token-000000000' }, reconnection: false, transports: ['websocket'] });
+    const err = await new Promise<Error>((resolve) => s.once('connect_error', resolve));
+    expect(err.message).toBe('unauthorized');
+    s.close();
+  });
+
+  it('runs a direct execution on a worker and keeps its output and result', async () => {
+    const w = await worker('w-direct', 1);
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'say hi', timeoutMs: 60_000 });
+    expect(submitted.status).toBe(202);
+    expect(submitted.body).toMatchObject({ executionId: expect.any(String), status: 'queued' });
+    const done = await finalStatus(o, submitted.body.executionId);
+    expect(done).toMatchObject({ status: 'completed', workerId: 'w-direct', costUsd: 0.001, sessionId: 'fake-session', exitCode: 0 });
+    expect(done.outputText).toContain(`ran ${done.id}`);
+    expect(w.assigned[0].prompt).toBe('say hi');
+    expect(w.assigned[0].env.ANTHROPIC_API_KEY).toBe('sk-ant-api03-test-token-value-0123456789');
+    expect(done.result).toBe(`done ${done.id}`);
+    const status = await api(o, 'GET', '/api/status');
+    expect(status.body.workers).toEqual([expect.objectContaining({ workerId: 'w-direct', slots: 1, busy: 0, free: 1 })]);
+  });
+
+  it('spreads a burst over two workers and never runs a persona beyond maxConcurrent', async () => {
+    const a = await worker('w-a', 3, 150);
+    const b = await worker('w-b', 3, 150);
+    const persona = await api(o, 'POST', '/api/personas', { name: 'Limited', maxConcurrent: 2 });
+    let running = 0;
+    let peak = 0;
+    for (const w of [a, b]) {
+      w.socket.on('assign', (p) => {
+        if (!p.prompt.includes('# Persona: Limited')) return;
+        running++;
+        peak = Math.max(peak, running);
+      });
+      w.socket.on('cancel', () => undefined);
+    }
+    // Results decrement: wrap finish to observe the end of each persona run.
+    for (const w of [a, b]) {
+      const finish = w.finish.bind(w);
+      w.finish = (id, status) => {
+        if (w.assigned.find((p) => p.executionId === id)?.prompt.includes('# Persona: Limited')) running--;
+        finish(id, status);
+      };
+    }
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await api(o, 'POST', '/api/execute', { prompt: `job ${i}`, personaId: persona.body.id })).body.executionId);
+    for (let i = 0; i < 6; i++) ids.push((await api(o, 'POST', '/api/execute', { prompt: `free ${i}` })).body.executionId);
+    const results = await Promise.all(ids.map((id) => finalStatus(o, id)));
+    expect(results.every((r) => r.status === 'completed')).toBe(true);
+    expect(peak).toBe(2);
+    expect(a.assigned.length).toBeGreaterThan(0);
+    expect(b.assigned.length).toBeGreaterThan(0);
+    expect(a.assigned.length + b.assigned.length).toBe(14);
+  });
+
+  it('cancels a queued execution (no worker) and removes its job', async () => {
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'wait in line' });
+    const cancelled = await api(o, 'POST', `/api/executions/${submitted.body.executionId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    // A waiting job is removed at once; one the dispatcher holds (waiting for a worker) completes as skipped.
+    await waitFor(async () => {
+      const job = await o.queues.executions.getJob(submitted.body.executionId);
+      return !job || (await job.getState()) === 'completed';
+    });
+    const again = await api(o, 'POST', `/api/executions/${submitted.body.executionId}/cancel`);
+    expect(again.status).toBe(409);
+  });
+
+  it('cancels a running execution on its worker', async () => {
+    const w = await worker('w-cancel', 1, 60_000);
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'long' });
+    await waitFor(async () => w.runningIds().includes(submitted.body.executionId));
+    const cancelled = await api(o, 'POST', `/api/executions/${submitted.body.executionId}/cancel`);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(w.cancels).toContain(submitted.body.executionId);
+  });
+
+  it('fails an execution that outlives its timeout with reason timeout', async () => {
+    const w = await worker('w-timeout', 1, 60_000);
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'slow', timeoutMs: 1000 });
+    const done = await finalStatus(o, submitted.body.executionId);
+    expect(done).toMatchObject({ status: 'failed', error: 'timeout' });
+    expect(w.cancels).toContain(submitted.body.executionId);
+  });
+
+  it('fails the runs of a worker that disappears (worker_disconnected)', async () => {
+    const w = await worker('w-crash', 1, 60_000);
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'doomed' });
+    await waitFor(async () => w.runningIds().includes(submitted.body.executionId));
+    w.crash();
+    const done = await finalStatus(o, submitted.body.executionId);
+    expect(done).toMatchObject({ status: 'failed', error: 'worker_disconnected' });
+  });
+
+  it('streams output over SSE, replaying first and ending with the execution', async () => {
+    await worker('w-sse', 1, 300);
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'stream me' });
+    const res = await fetch(`${o.baseUrl}/api/executions/${submitted.body.executionId}/stream`, { headers: o.auth });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    expect(text).toMatch(/event:output\nid:0\ndata:.*ran /);
+    expect(text).toContain(`ran ${submitted.body.executionId}`);
+    expect(text).toMatch(/event:end\nid:0\ndata:.*"status":"completed"/);
+    // Resuming after the last seen id replays nothing already seen.
+    const resumed = await fetch(`${o.baseUrl}/api/executions/${submitted.body.executionId}/stream`, { headers: { ...o.auth, 'Last-Event-ID': '0' } });
+    const rest = await resumed.text();
+    expect(rest).not.toContain('event:output');
+    expect(rest).toContain('event:end');
+  });
+
+  it('puts Bull Board behind the team key', async () => {
+    expect((await fetch(`${o.baseUrl}/admin/queues`)).status).toBe(401);
+    const basic = Buffer.from(`admin:${o.auth.Authorization.slice(7)}`).toString('base64');
+    const page = await fetch(`${o.baseUrl}/admin/queues`, { headers: { Authorization: `Basic ${basic}` } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('personas-cloud');
+  });
+});
