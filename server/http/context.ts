@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { OrchestratorConfig } from '../config';
 import type { Queues } from '../queues/queues';
 import type { ClaudeTokenService } from '../services/claude-token';
+import type { ExecutionControlDeps } from '../services/execution-control';
+import type { OutputBus } from '../services/output-bus';
 
 /** What a worker connected to the gateway looks like in `/api/status`. */
 export interface WorkerSummary {
@@ -37,6 +39,10 @@ export interface AppContext {
   claudeToken: ClaudeTokenService;
   /** Connected workers, for `/api/status`. */
   workers(): WorkerSummary[];
+  /** Live output fan-out (SSE and socket.io followers). */
+  bus: OutputBus;
+  /** Submit and cancel executions. */
+  control: ExecutionControlDeps;
 }
 
 export const noHooks: Hooks = {

@@ -7,6 +7,7 @@ import { createApp } from '../../server/http/app';
 import { noHooks, type AppContext, type Hooks } from '../../server/http/context';
 import { migrateLatest, openDb, type Db } from '../../server/db/knex';
 import { createQueues } from '../../server/queues/queues';
+import { OutputBus } from '../../server/services/output-bus';
 import { ClaudeTokenService } from '../../server/services/claude-token';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from './env';
 import { deletePrefix } from './redis';
@@ -41,6 +42,7 @@ export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?
   const logger = pino({ level: 'silent' });
   // Not started: a test that wants the refresh timer builds its own service or calls start()/stop().
   const claudeToken = new ClaudeTokenService({ db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger });
+  const bus = new OutputBus();
   const ctx: AppContext = {
     config,
     db,
@@ -49,6 +51,8 @@ export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?
     hooks: { ...noHooks, ...opts.hooks },
     claudeToken,
     workers: () => [],
+    bus,
+    control: { db, queues, logger, bus },
   };
   return {
     app: createApp(ctx),

@@ -158,6 +158,26 @@ describe('execution dispatcher with workers on the gateway', () => {
     expect(rest).toContain('event:end');
   });
 
+  it('streams output to socket.io followers on the HTTP port (team key required)', async () => {
+    const refused = io(o.baseUrl, { auth: { token: 'not-the-key' }, reconnection: false, transports: ['websocket'] });
+    expect((await new Promise<Error>((r) => refused.once('connect_error', r))).message).toBe('unauthorized');
+    refused.close();
+
+    await worker('w-follow', 1, 300);
+    const submitted = await api(o, 'POST', '/api/execute', { prompt: 'follow me' });
+    const follower = io(o.baseUrl, { auth: { token: o.auth.Authorization.slice(7) }, reconnection: false, transports: ['websocket'] });
+    const outputs: string[] = [];
+    const ended = new Promise<{ status: string }>((resolve) => follower.on('end', resolve));
+    follower.on('output', (e) => outputs.push(e.text));
+    const ack = await follower.timeout(5000).emitWithAck('follow', { executionId: submitted.body.executionId });
+    expect(ack).toEqual({ ok: true });
+    expect((await ended).status).toBe('completed');
+    expect(outputs).toEqual([`ran ${submitted.body.executionId}`]);
+    const missing = await follower.timeout(5000).emitWithAck('follow', { executionId: 'nope' });
+    expect(missing.ok).toBe(false);
+    follower.close();
+  });
+
   it('puts Bull Board behind the team key', async () => {
     expect((await fetch(`${o.baseUrl}/admin/queues`)).status).toBe(401);
     const basic = Buffer.from(`admin:${o.auth.Authorization.slice(7)}`).toString('base64');
