@@ -3,6 +3,10 @@ import { errorHandler, notFoundRoute } from './errors';
 import { requireTeamKey } from './auth';
 import type { AppContext } from './context';
 import { personasRouter } from './routes/personas';
+import { toolsRouter } from './routes/tools';
+import { credentialsRouter } from './routes/credentials';
+import { executionsRouter } from './routes/executions';
+import { systemRouter } from './routes/system';
 import { oauthRouter } from './routes/oauth';
 
 export const BODY_LIMIT = '1mb';
@@ -21,6 +25,10 @@ export function createApp(ctx: AppContext): Express {
   api.use(requireTeamKey(ctx.config.teamApiKey));
   api.use(express.json({ limit: BODY_LIMIT, strict: false, type: () => true }));
   api.use(personasRouter(ctx));
+  api.use(toolsRouter(ctx));
+  api.use(credentialsRouter(ctx));
+  api.use(executionsRouter(ctx));
+  api.use(systemRouter(ctx));
   api.use(oauthRouter(ctx));
   app.use('/api', api);
 

@@ -1,0 +1,74 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import * as repo from '../../db/credentials';
+import { getPersona } from '../../db/personas';
+import { linkCredential, redactCredential, storeCredential, unlinkCredential } from '../../services/credentials';
+import { mustFind } from '../../services/must-find';
+import type { AppContext } from '../context';
+import { bodyObject, idParam, jsonField, parse } from '../validate';
+
+const hex = (message: string, pattern: RegExp) => z.string().regex(pattern, message).optional();
+
+const metadata = jsonField(
+  z.record(z.string(), z.unknown()).refine(
+    (m) => m.fields === undefined || (Array.isArray(m.fields) && m.fields.every((f) => typeof f === 'string')),
+    { message: 'must be an array of strings', path: ['fields'] },
+  ),
+);
+
+/** Either `data` (the server encrypts it) or the guide's client-encrypted `encryptedData` + `iv` + `tag`. */
+const credentialBody = z.object({
+  id: idParam.optional(),
+  name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  serviceType: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  metadata: metadata.nullable().optional(),
+  data: z.union([z.string().min(1, 'must not be empty').max(512 * 1024), z.record(z.string(), z.unknown())]).optional(),
+  encryptedData: hex('must be hex-encoded (pairs of 0-9a-f, not empty)', /^(?:[0-9a-fA-F]{2})+$/),
+  iv: hex('must be 12 or 16 bytes, hex-encoded (24 or 32 hex characters)', /^(?:[0-9a-fA-F]{24}|[0-9a-fA-F]{32})$/),
+  tag: hex('must be 16 bytes, hex-encoded (32 hex characters)', /^[0-9a-fA-F]{32}$/),
+});
+
+const linkBody = z.object({ credentialId: idParam });
+
+/** Credentials (always answered redacted) and their links to personas. */
+export function credentialsRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/credentials', async (_req, res) => {
+    res.json((await repo.listCredentials(ctx.db)).map(redactCredential));
+  });
+
+  r.get('/credentials/:id', async (req, res) => {
+    res.json(redactCredential(await mustFind(repo.getCredential(ctx.db, req.params.id), 'credential', req.params.id)));
+  });
+
+  r.post('/credentials', async (req, res) => {
+    const input = parse(credentialBody, bodyObject(req.body));
+    const { record, created } = await storeCredential(ctx.db, ctx.config.masterKey, input);
+    res.status(created ? 201 : 200).json(record);
+  });
+
+  r.delete('/credentials/:id', async (req, res) => {
+    await mustFind(repo.getCredential(ctx.db, req.params.id), 'credential', req.params.id);
+    await repo.deleteCredential(ctx.db, req.params.id);
+    res.json({ id: req.params.id, deleted: true });
+  });
+
+  r.get('/personas/:id/credentials', async (req, res) => {
+    await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
+    res.json((await repo.listPersonaCredentials(ctx.db, req.params.id)).map(redactCredential));
+  });
+
+  r.post('/personas/:id/credentials', async (req, res) => {
+    const { credentialId } = parse(linkBody, bodyObject(req.body));
+    const { record, created } = await linkCredential(ctx.db, req.params.id, credentialId);
+    res.status(created ? 201 : 200).json(record);
+  });
+
+  r.delete('/personas/:id/credentials/:credentialId', async (req, res) => {
+    await unlinkCredential(ctx.db, req.params.id, req.params.credentialId);
+    res.json({ personaId: req.params.id, credentialId: req.params.credentialId, deleted: true });
+  });
+
+  return r;
+}

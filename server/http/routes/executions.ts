@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { EXECUTION_STATUSES, listExecutions } from '../../db/executions';
+import { getExecutionDetail } from '../../services/execution-detail';
+import type { AppContext } from '../context';
+import { idParam, parse } from '../validate';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+
+/** A whole number given as a query string, within bounds. */
+const queryInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const listQuery = z.object({
+  personaId: idParam.optional(),
+  eventId: idParam.optional(),
+  status: z.enum(EXECUTION_STATUSES, { error: `must be one of: ${EXECUTION_STATUSES.join(', ')}` }).optional(),
+  limit: queryInt(1, MAX_LIMIT).optional(),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+});
+
+/**
+ * Executions: the read side here (list with filters, get with output and messages); the lead adds
+ * `POST /execute`, `POST /executions/:id/cancel` and `GET /executions/:id/stream` to this same router.
+ */
+export function executionsRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/executions', async (req, res) => {
+    const q = parse(listQuery, req.query, 'query');
+    res.json(await listExecutions(ctx.db, { ...q, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
+  });
+
+  r.get('/executions/:id', async (req, res) => {
+    res.json(await getExecutionDetail(ctx.db, req.params.id));
+  });
+
+  return r;
+}

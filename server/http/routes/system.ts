@@ -1,0 +1,14 @@
+import { Router } from 'express';
+import { systemStatus } from '../../services/status';
+import type { AppContext } from '../context';
+
+/** `/api/status` (the open `/health` stays in app.ts, outside the team-key guard). */
+export function systemRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/status', async (_req, res) => {
+    res.json(await systemStatus({ db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers() }));
+  });
+
+  return r;
+}

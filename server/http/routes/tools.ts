@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import * as repo from '../../db/tools';
+import { getPersona } from '../../db/personas';
+import { mustFind } from '../../services/must-find';
+import { linkTool, unlinkTool, upsertTool } from '../../services/tools';
+import type { AppContext } from '../context';
+import { bodyObject, idParam, jsonObject, parse } from '../validate';
+
+const text = z.string().max(200_000).nullable().optional();
+const short = (max: number) => z.string().max(max).nullable().optional();
+
+const toolBody = z.object({
+  id: idParam.optional(),
+  name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  category: short(200),
+  description: text,
+  scriptPath: short(4096),
+  inputSchema: jsonObject().nullable().optional(),
+  outputSchema: jsonObject().nullable().optional(),
+  implementationGuide: text,
+  requiresCredentialType: short(200),
+  isBuiltin: z.boolean().optional(),
+});
+
+const linkBody = z.object({ toolId: idParam });
+
+/** Tool definitions (`/tool-definitions`) and their links to personas (`/personas/:id/tools`). */
+export function toolsRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/tool-definitions', async (_req, res) => {
+    res.json(await repo.listTools(ctx.db));
+  });
+
+  r.get('/tool-definitions/:id', async (req, res) => {
+    res.json(await mustFind(repo.getTool(ctx.db, req.params.id), 'tool', req.params.id));
+  });
+
+  r.post('/tool-definitions', async (req, res) => {
+    const { record, created } = await upsertTool(ctx.db, parse(toolBody, bodyObject(req.body)));
+    res.status(created ? 201 : 200).json(record);
+  });
+
+  r.delete('/tool-definitions/:id', async (req, res) => {
+    await mustFind(repo.getTool(ctx.db, req.params.id), 'tool', req.params.id);
+    await repo.deleteTool(ctx.db, req.params.id);
+    res.json({ id: req.params.id, deleted: true });
+  });
+
+  r.get('/personas/:id/tools', async (req, res) => {
+    await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
+    res.json(await repo.listPersonaTools(ctx.db, req.params.id));
+  });
+
+  r.post('/personas/:id/tools', async (req, res) => {
+    const { toolId } = parse(linkBody, bodyObject(req.body));
+    const { record, created } = await linkTool(ctx.db, req.params.id, toolId);
+    res.status(created ? 201 : 200).json(record);
+  });
+
+  r.delete('/personas/:id/tools/:toolId', async (req, res) => {
+    await unlinkTool(ctx.db, req.params.id, req.params.toolId);
+    res.json({ personaId: req.params.id, toolId: req.params.toolId, deleted: true });
+  });
+
+  return r;
+}
