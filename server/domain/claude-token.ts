@@ -1,3 +1,4 @@
+import { createScrubber } from '../../shared/scrub';
 import { z } from 'zod';
 
 /**
@@ -48,11 +49,9 @@ export function isExpired(expiresAt: string | null, nowMs: number): boolean {
   return refreshDue(expiresAt, nowMs, 0);
 }
 
-/** Replaces every occurrence of each secret (codes, verifiers, tokens we sent) with `[redacted]`. */
+/** Replaces every occurrence of each secret (codes, verifiers, tokens we sent) with `[REDACTED]`. */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
-  return out;
+  return createScrubber(secrets)(text);
 }
 
 const MAX_DESCRIPTION = 300;

@@ -3,6 +3,7 @@ import type { AssignPayload } from '../../shared/socket-events';
 import type { Execution } from '../db/executions';
 import { getPersona, type Persona } from '../db/personas';
 import { listPersonaTools } from '../db/tools';
+import { claudeTokenEnv } from '../domain/claude-token';
 import { assemblePrompt } from '../domain/prompt';
 import { AssignmentError } from './assignment-error';
 import { CredentialDecryptionError, CredentialEnvConflictError, loadPersonaCredentialEnv } from './credentials';
@@ -19,11 +20,6 @@ export interface AssignmentDeps {
   defaultTimeoutMs: number;
   /** The Claude token to run with (stored OAuth/injected token, else CLAUDE_TOKEN), if any. */
   claudeToken(): Promise<string | undefined>;
-}
-
-/** OAuth tokens go in CLAUDE_CODE_OAUTH_TOKEN, API keys in ANTHROPIC_API_KEY: the CLI treats them differently. */
-export function claudeTokenEnv(token: string): Record<string, string> {
-  return token.startsWith('sk-ant-oat') ? { CLAUDE_CODE_OAUTH_TOKEN: token } : { ANTHROPIC_API_KEY: token };
 }
 
 /** `modelProfile` is free text from the desktop app: a model id, or JSON with a `model` field. */

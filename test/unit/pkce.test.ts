@@ -67,8 +67,8 @@ describe('Claude token rules', () => {
 
   it('reads provider errors in both shapes and scrubs secrets', () => {
     const rfc = describeProviderError(400, { error: 'invalid_grant', error_description: 'code SECRET-1 is spent' }, ['SECRET-1']);
-    expect(rfc.message).toBe('HTTP 400: invalid_grant (code [redacted] is spent)');
-    expect(rfc.details).toEqual({ status: 400, error: 'invalid_grant', errorDescription: 'code [redacted] is spent' });
+    expect(rfc.message).toBe('HTTP 400: invalid_grant (code [REDACTED] is spent)');
+    expect(rfc.details).toEqual({ status: 400, error: 'invalid_grant', errorDescription: 'code [REDACTED] is spent' });
     const anthropic = describeProviderError(429, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, []);
     expect(anthropic.message).toBe('HTTP 429: rate_limit_error (slow down)');
     expect(describeProviderError(500, undefined, []).message).toBe('HTTP 500: no error code in the response');
