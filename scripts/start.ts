@@ -1,0 +1,162 @@
+/**
+ * `npm start`: the whole system on one machine with no configuration at all.
+ *
+ * secrets (generated into ./data/secrets.env unless NODE_ENV=production) → Redis (REDIS_URL, or a
+ * private redis-server under ./data/redis) → the orchestrator → LOCAL_WORKERS workers connected to it.
+ * Ctrl-C / SIGTERM stops the workers, then the orchestrator, then the private Redis; a second
+ * signal kills everything at once. If the orchestrator dies, everything stops with a non-zero exit.
+ * KAFKA_* variables are passed through untouched: the orchestrator itself says once that Kafka is unused.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv as parseDotenv } from 'node:util';
+import { z } from 'zod';
+import { loadConfig } from '../server/config';
+import { loadWorkerConfig } from '../worker/config';
+import { bootstrapSecrets, dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
+import { intVar, parseEnv } from '../shared/env-schema';
+import { ConfigError } from '../shared/errors';
+import { ensureRedis, RedisUnavailableError, type EnsuredRedis } from './ensure-redis';
+import { startNodeChild, type ManagedChild } from './managed-child';
+
+const DIST = path.resolve(__dirname, '..');
+const ORCHESTRATOR_SCRIPT = path.join(DIST, 'server', 'main.js');
+const WORKER_SCRIPT = path.join(DIST, 'worker', 'main.js');
+const HEALTH_TIMEOUT_MS = 60_000;
+/** Past the workers' own shutdown + kill grace, a worker that still runs is killed. */
+const WORKER_STOP_MARGIN_MS = 5_000;
+const ORCHESTRATOR_STOP_MS = 15_000;
+/** The orchestrator alone holds these; a worker gets everything it needs over its socket. */
+const ORCHESTRATOR_ONLY = ['MASTER_KEY', 'TEAM_API_KEY', 'CLAUDE_TOKEN'];
+
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+const startSchema = z.object({ LOCAL_WORKERS: intVar(1, 0, 64) });
+
+let redis: EnsuredRedis | undefined;
+let orchestrator: ManagedChild | undefined;
+const workers: ManagedChild[] = [];
+let stopping = false;
+let workerStopMs = 30_000 + WORKER_STOP_MARGIN_MS;
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void onSignal('SIGINT'));
+  process.on('SIGTERM', () => void onSignal('SIGTERM'));
+
+  const { env: baseEnv, fromDotenv } = withDotenv(process.env, path.resolve('.env'));
+  if (fromDotenv.length) say(`read ${fromDotenv.length} variable(s) from .env`);
+  const dataDir = dataDirFor(baseEnv);
+  const { env } = bootstrapSecrets({ env: baseEnv, dataDir });
+  const config = loadConfig(env);
+  const { LOCAL_WORKERS: localWorkers } = parseEnv(startSchema, env);
+  const workerEnv: NodeJS.ProcessEnv = { ...env, ORCHESTRATOR_URL: `ws://127.0.0.1:${config.wsPort}` };
+  for (const name of ORCHESTRATOR_ONLY) delete workerEnv[name];
+  if (localWorkers > 0) {
+    // Validates the workers' variables before anything starts, and learns how long they may take to stop.
+    const workerConfig = loadWorkerConfig(workerEnv);
+    workerStopMs = workerConfig.shutdownGraceMs + workerConfig.killGraceMs + WORKER_STOP_MARGIN_MS;
+  }
+
+  redis = await ensureRedis({ url: config.redisUrl, dataDir, persist: true, log: say });
+  if (stopping) return shutdown(0);
+  const childEnv: NodeJS.ProcessEnv = { ...env, REDIS_URL: redis.url };
+
+  orchestrator = startNodeChild({ name: 'orchestrator', script: ORCHESTRATOR_SCRIPT, env: childEnv });
+  say(`orchestrator pid ${orchestrator.pid}`);
+  void orchestrator.exited.then((exit) => {
+    if (stopping) return;
+    say(`the orchestrator exited unexpectedly (${describe(exit)}); stopping everything`);
+    void shutdown(exit.code || 1);
+  });
+
+  const healthUrl = `http://127.0.0.1:${config.httpPort}/health`;
+  if (!(await waitForHealth(healthUrl, orchestrator))) {
+    if (!stopping) {
+      say(`the orchestrator did not answer ${healthUrl} within ${HEALTH_TIMEOUT_MS / 1000} s; stopping`);
+      await shutdown(1);
+    }
+    return;
+  }
+
+  for (let i = 1; i <= localWorkers; i++) superviseWorker(`worker-${i}`, workerEnv);
+
+  const keyFrom = process.env.TEAM_API_KEY ? 'your environment' : path.join(dataDir, SECRETS_FILE_NAME);
+  say('personas-cloud is running');
+  say(`  API         http://localhost:${config.httpPort}   (Authorization: Bearer <TEAM_API_KEY from ${keyFrom}>)`);
+  say(`  Bull Board  http://localhost:${config.httpPort}/admin/queues`);
+  say(`  workers     ${localWorkers} local, gateway ws://127.0.0.1:${config.wsPort}`);
+  say(`  Redis       ${redis.url}${redis.started ? ' (private, stopped on exit)' : ''}`);
+  say('Press Ctrl-C to stop.');
+}
+
+/** Starts a worker and restarts it (with backoff) if it dies while the system is running. */
+function superviseWorker(name: string, env: NodeJS.ProcessEnv, attempt = 0): void {
+  const startedAt = Date.now();
+  const worker = startNodeChild({ name, script: WORKER_SCRIPT, env });
+  say(`${name} pid ${worker.pid}`);
+  workers.push(worker);
+  void worker.exited.then((exit) => {
+    workers.splice(workers.indexOf(worker), 1);
+    if (stopping) return;
+    // A worker that ran for a while gets a fresh backoff; one that keeps crashing waits up to 30 s.
+    const next = Date.now() - startedAt > 30_000 ? 0 : attempt + 1;
+    const delayMs = Math.min(30_000, 1000 * 2 ** next);
+    say(`${name} exited (${describe(exit)}); restarting in ${delayMs / 1000} s`);
+    setTimeout(() => {
+      if (!stopping) superviseWorker(name, env, next);
+    }, delayMs).unref();
+  });
+}
+
+async function waitForHealth(url: string, child: ManagedChild): Promise<boolean> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (Date.now() < deadline && child.isRunning() && !stopping) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return true;
+    } catch {
+      // Not listening yet; the loop retries until the deadline or the child's exit.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+async function onSignal(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) {
+    say(`${signal} again: killing everything now`);
+    for (const c of [...workers, orchestrator]) c?.kill();
+    process.exit(130);
+  }
+  say(`${signal} received: stopping workers, then the orchestrator${redis?.started ? ', then Redis' : ''} (again to force)`);
+  await shutdown(0);
+}
+
+async function shutdown(exitCode: number): Promise<never> {
+  stopping = true;
+  await Promise.all(workers.map((w) => w.stop(workerStopMs)));
+  if (orchestrator) await orchestrator.stop(ORCHESTRATOR_STOP_MS);
+  if (redis) await redis.stop();
+  say('stopped');
+  process.exit(exitCode);
+}
+
+/** Fills variables missing from `env` from a `.env` file, if there is one; the environment wins. */
+function withDotenv(env: NodeJS.ProcessEnv, file: string): { env: NodeJS.ProcessEnv; fromDotenv: string[] } {
+  if (!fs.existsSync(file)) return { env: { ...env }, fromDotenv: [] };
+  const parsed = parseDotenv(fs.readFileSync(file, 'utf8'));
+  const fromDotenv = Object.keys(parsed).filter((k) => !env[k] && parsed[k]);
+  return { env: { ...env, ...Object.fromEntries(fromDotenv.map((k) => [k, parsed[k]])) }, fromDotenv };
+}
+
+function describe(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+main().catch(async (err: unknown) => {
+  const known = err instanceof ConfigError || err instanceof RedisUnavailableError;
+  process.stderr.write(`[start] ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
+  for (const c of [...workers, orchestrator]) c?.kill();
+  await redis?.stop();
+  process.exit(1);
+});
