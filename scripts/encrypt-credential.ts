@@ -6,7 +6,8 @@
  * the database (DAC_DB_PATH's folder, `./data` by default). The secret may be a JSON object (one variable
  * per field at dispatch) or any string. Neither the secret nor the key is ever printed.
  *
- * Prefer `echo '{"token":"…"}' | npm run encrypt-credential`: an argument lands in the shell history.
+ * Prefer `echo '{"token":"…"}' | npm run -s encrypt-credential`: an argument lands in the shell history,
+ * and `-s` keeps npm's own banner off stdout so the JSON can be piped on.
  */
 import path from 'node:path';
 import { encrypt, parseMasterKey, type EncryptedBlob } from '../shared/crypto';
@@ -30,7 +31,8 @@ export function resolveMasterKey(env: NodeJS.ProcessEnv): { key: Buffer; from: s
   try {
     return { key: parseMasterKey(hex.trim()), from };
   } catch (err) {
-    throw new UsageError(`${from}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new UsageError(from === 'MASTER_KEY' ? message : `${from}: ${message}`);
   }
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Every route registered in server/http/app.ts, described for malformed.test.ts.
+ *
+ * To add a router: add its routes to ROUTES (path placeholders name a fixture), and if a placeholder needs
+ * a new kind of record, create it in createFixtures. The test derives every malformed request from this
+ * table: bad ids for each placeholder, broken bodies, wrong types for each declared body field (each on
+ * top of `valid`, so the field alone is what is wrong), missing required fields, and `badQueries`.
+ */
+import request from 'supertest';
+import type { Server } from 'node:http';
+import { insertExecution } from '../../../server/db/executions';
+import type { TestApp } from '../../helpers/test-app';
+
+/**
+ * What a body field accepts; the test sends values of every other shape.
+ * - `key`: an id the client may choose (create-or-update), any non-empty short string
+ * - `ref`: the id of an existing record (unknown → 404)
+ * - `text` / `number` / `int` / `bool`: scalars (`text` has a length limit under 600 000 characters)
+ * - `jsonObject`: a JSON object, or a string holding one
+ * - `stringOrObject`: a non-empty string or an object (`data`, `structuredPrompt`)
+ * - `hex`: hex-encoded bytes
+ * - `datetime`: an ISO 8601 date-time
+ * - `any`: any JSON value (nothing is wrong; listed for completeness)
+ */
+export type FieldKind = 'key' | 'ref' | 'text' | 'number' | 'int' | 'bool' | 'jsonObject' | 'stringOrObject' | 'hex' | 'datetime' | 'any';
+
+export type Fixtures = Record<string, string>;
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** `:name` placeholders are filled from the fixtures (e.g. `:personaId`). */
+  path: string;
+  /** The JSON object body the route reads. Absent: the route takes no body (only transport-level cases). */
+  body?: {
+    fields: Record<string, FieldKind>;
+    /** A body that would pass validation, built from the fixtures; each wrong value replaces one field of it. */
+    valid: (f: Fixtures) => Record<string, unknown>;
+    /** `{}` must be refused (some field is required). */
+    required: boolean;
+  };
+  /** Raw query strings that must be refused (sent with fixture ids in the path). */
+  badQueries?: string[];
+  /** The route streams (SSE) when given a real id: only bad ids are sent to it. */
+  streams?: boolean;
+}
+
+/** Records the routes' placeholders point at. Add a key here when a route names a new kind of record. */
+export async function createFixtures(t: TestApp, server: Server): Promise<Fixtures> {
+  const post = async (path: string, body: object) => {
+    const res = await request(server).post(path).set(t.auth).send(body);
+    if (res.status !== 201) throw new Error(`fixture ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  };
+  const personaId = await post('/api/personas', { name: 'Fixture persona' });
+  const toolId = await post('/api/tool-definitions', { name: 'fixture_tool' });
+  const credentialId = await post('/api/credentials', { name: 'fixture', serviceType: 'test', data: 'fixture-secret' });
+  const now = new Date().toISOString();
+  const executionId = 'fixture-execution';
+  await insertExecution(t.db, {
+    id: executionId, personaId, eventId: null, status: 'completed', prompt: 'p', inputData: null, timeoutMs: null,
+    workerId: null, startedAt: now, completedAt: now, durationMs: 1, exitCode: 0, error: null, costUsd: null,
+    sessionId: null, numTurns: null, result: 'ok', chainDepth: 0, createdAt: now, updatedAt: now,
+  });
+  return { personaId, toolId, credentialId, executionId };
+}
+
+const personaFields: Record<string, FieldKind> = {
+  id: 'key', name: 'text', description: 'text', systemPrompt: 'text', structuredPrompt: 'stringOrObject',
+  icon: 'text', color: 'text', enabled: 'bool', maxConcurrent: 'int', timeoutMs: 'int', modelProfile: 'text',
+  maxBudgetUsd: 'number', maxTurns: 'int', designContext: 'text', groupId: 'text',
+};
+
+const toolFields: Record<string, FieldKind> = {
+  id: 'key', name: 'text', category: 'text', description: 'text', scriptPath: 'text', inputSchema: 'jsonObject',
+  outputSchema: 'jsonObject', implementationGuide: 'text', requiresCredentialType: 'text', isBuiltin: 'bool',
+};
+
+const credentialFields: Record<string, FieldKind> = {
+  id: 'key', name: 'text', serviceType: 'text', metadata: 'jsonObject', data: 'stringOrObject',
+  encryptedData: 'hex', iv: 'hex', tag: 'hex',
+};
+
+export const ROUTES: RouteSpec[] = [
+  // personas
+  { method: 'get', path: '/api/personas' },
+  { method: 'get', path: '/api/personas/:personaId' },
+  { method: 'post', path: '/api/personas', body: { fields: personaFields, valid: () => ({ name: 'Valid' }), required: true } },
+  { method: 'delete', path: '/api/personas/:personaId' },
+
+  // tool definitions and persona links
+  { method: 'get', path: '/api/tool-definitions' },
+  { method: 'get', path: '/api/tool-definitions/:toolId' },
+  { method: 'post', path: '/api/tool-definitions', body: { fields: toolFields, valid: () => ({ name: 'valid_tool' }), required: true } },
+  { method: 'delete', path: '/api/tool-definitions/:toolId' },
+  { method: 'get', path: '/api/personas/:personaId/tools' },
+  { method: 'post', path: '/api/personas/:personaId/tools', body: { fields: { toolId: 'ref' }, valid: (f) => ({ toolId: f.toolId }), required: true } },
+  { method: 'delete', path: '/api/personas/:personaId/tools/:toolId' },
+
+  // credentials and persona links
+  { method: 'get', path: '/api/credentials' },
+  { method: 'get', path: '/api/credentials/:credentialId' },
+  {
+    method: 'post', path: '/api/credentials',
+    body: { fields: credentialFields, valid: () => ({ name: 'valid', serviceType: 'valid', data: 'valid-secret' }), required: true },
+  },
+  { method: 'delete', path: '/api/credentials/:credentialId' },
+  { method: 'get', path: '/api/personas/:personaId/credentials' },
+  {
+    method: 'post', path: '/api/personas/:personaId/credentials',
+    body: { fields: { credentialId: 'ref' }, valid: (f) => ({ credentialId: f.credentialId }), required: true },
+  },
+  { method: 'delete', path: '/api/personas/:personaId/credentials/:credentialId' },
+
+  // executions
+  {
+    method: 'get', path: '/api/executions',
+    badQueries: [
+      'status=bogus', 'status=', 'status=completed&status=failed', 'limit=abc', 'limit=0', 'limit=-1', 'limit=501',
+      'limit=1.5', 'limit=1e3', 'limit=', 'limit=1&limit=2', 'offset=x', 'offset=-1', 'offset=2.5',
+      'offset=99999999999999999999999', `personaId=${'x'.repeat(5000)}`,
+    ],
+  },
+  { method: 'get', path: '/api/executions/:executionId' },
+  {
+    method: 'post', path: '/api/execute',
+    body: {
+      fields: { prompt: 'text', personaId: 'ref', timeoutMs: 'int', inputData: 'any', input: 'any' },
+      valid: () => ({ prompt: 'hello' }),
+      required: true,
+    },
+  },
+  { method: 'post', path: '/api/executions/:executionId/cancel' },
+  { method: 'get', path: '/api/executions/:executionId/stream', streams: true },
+
+  // system
+  { method: 'get', path: '/api/status' },
+
+  // Claude connection
+  { method: 'post', path: '/api/oauth/authorize' },
+  {
+    method: 'post', path: '/api/oauth/callback',
+    body: { fields: { code: 'text', state: 'text' }, valid: () => ({ code: 'code', state: 'state' }), required: true },
+  },
+  { method: 'get', path: '/api/oauth/status' },
+  { method: 'post', path: '/api/oauth/refresh' },
+  { method: 'delete', path: '/api/oauth/disconnect' },
+  {
+    method: 'post', path: '/api/token',
+    body: { fields: { token: 'text', expiresAt: 'datetime' }, valid: () => ({ token: 'tok_0123456789abcdef' }), required: true },
+  },
+];
