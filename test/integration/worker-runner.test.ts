@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import pino from 'pino';
+import type { AssignPayload, OutputChunk } from '../../shared/socket-events';
+import { defaultClaudeBin } from '../../worker/config';
+import { startRun, type RunHandle } from '../../worker/runner';
+import { tempDir } from '../helpers/env';
+import { apiError, slow, startFakeAnthropic, text, toolResults, toolUse, userText, type FakeAnthropic } from '../helpers/fake-anthropic';
+
+/** The real Claude CLI from the npm package, through worker/runner.ts, against the fake API. */
+
+const WORKER_TOKEN = 'worker-token-must-never-leak-0123';
+const CONNECTOR_VALUE = 'conn-secret-value-4711';
+
+let fake: FakeAnthropic;
+let workDirRoot: string;
+const handles: RunHandle[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeAnthropic();
+});
+
+beforeEach(() => {
+  fake.reset();
+  workDirRoot = tempDir('pc-runner');
+});
+
+afterEach(async () => {
+  for (const h of handles.splice(0)) {
+    h.killNow(); // a failed assertion must not leave a CLI behind
+    await h.done;
+  }
+  fs.rmSync(workDirRoot, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+function run(overrides: Partial<AssignPayload> = {}, killGraceMs = 2_000) {
+  const chunks: OutputChunk[] = [];
+  const assignment: AssignPayload = {
+    executionId: `exec-${Math.random().toString(36).slice(2)}`,
+    prompt: 'Say hello. MARKER-PROMPT-1',
+    env: { ANTHROPIC_API_KEY: 'sk-ant-api03-fake-key', CONNECTOR_TEST_TOKEN: CONNECTOR_VALUE, WORKER_TOKEN },
+    timeoutMs: 20_000,
+    allowedTools: ['Bash'],
+    ...overrides,
+  };
+  const handle = startRun(
+    assignment,
+    {
+      claudeBin: defaultClaudeBin(),
+      workDirRoot,
+      killGraceMs,
+      // WORKER_TOKEN sneaks into both sources on purpose: neither may reach the CLI.
+      passThroughEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', ANTHROPIC_BASE_URL: fake.url, WORKER_TOKEN },
+      logger: pino({ level: 'silent' }),
+    },
+    { onChunk: (c) => chunks.push(c) },
+  );
+  handles.push(handle);
+  return { handle, chunks, assignment };
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false; // ESRCH: no process left in the group
+  }
+}
+
+const chunkText = (chunks: OutputChunk[], stream: OutputChunk['stream']) => chunks.filter((c) => c.stream === stream).map((c) => c.text).join('\n');
+
+it('completes a text response with cost, turns and session id, and removes its work dir', async () => {
+  fake.enqueue(text('Hello from the fake model'));
+  const { handle, chunks } = run();
+  const result = await handle.done;
+  expect(result).toMatchObject({ status: 'completed', exitCode: 0, error: null, result: 'Hello from the fake model', numTurns: 1 });
+  expect(result.costUsd).toBeGreaterThan(0);
+  expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(chunkText(chunks, 'assistant')).toContain('Hello from the fake model');
+  expect(chunks[0].stream).toBe('system');
+  expect(chunks.at(-1)).toEqual({ stream: 'result', text: 'Hello from the fake model' });
+  // The prompt went in on stdin and reached the API.
+  expect(userText(fake.mainRequests()[0])).toContain('MARKER-PROMPT-1');
+  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+});
+
+it('runs a Bash tool that sees the injected variable but not WORKER_TOKEN', async () => {
+  fake.enqueue(
+    toolUse('Bash', { command: 'printenv CONNECTOR_TEST_TOKEN; printenv WORKER_TOKEN || echo no-worker-token; echo "home=$HOME"' }),
+    text('checked'),
+  );
+  const { handle, chunks } = run();
+  const result = await handle.done;
+  expect(result).toMatchObject({ status: 'completed', numTurns: 2 });
+  const toolOutput = chunkText(chunks, 'tool_result');
+  expect(toolOutput).toContain(CONNECTOR_VALUE);
+  expect(toolOutput).toContain('no-worker-token');
+  expect(toolOutput).toMatch(new RegExp(`home=${workDirRoot}/pc-run-[^/]+/home`));
+  expect(chunkText(chunks, 'tool')).toContain('Bash: printenv CONNECTOR_TEST_TOKEN');
+  expect(JSON.stringify(chunks)).not.toContain(WORKER_TOKEN);
+  // The follow-up request carried the tool result back to the API.
+  expect(toolResults(fake.mainRequests()[1]).join('\n')).toContain(CONNECTOR_VALUE);
+  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+});
+
+it('cancels a slow stream by killing the process group, quickly', async () => {
+  fake.enqueue(slow(250));
+  const { handle } = run();
+  await until(() => fake.mainRequests().length > 0 && handle.pid !== undefined);
+  const pgid = handle.pid!;
+  const t0 = Date.now();
+  handle.stop('cancelled');
+  const result = await handle.done;
+  expect(Date.now() - t0).toBeLessThan(3_000);
+  expect(result).toMatchObject({ status: 'cancelled', error: 'cancelled', result: null });
+  expect(groupAlive(pgid)).toBe(false);
+  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+});
+
+it('kills a tool subprocess with the group when cancelled mid-tool', async () => {
+  const marker = `${40 + Math.floor(Math.random() * 50)}.${Date.now() % 1000}`;
+  // (A bare `sleep N` is refused by the CLI's Bash tool; a compound command runs.)
+  fake.enqueue(toolUse('Bash', { command: `echo started; sleep ${marker}; echo finished` }), text('never'));
+  const { handle } = run();
+  const sleeping = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').some((l) => l.includes(`sleep ${marker}`));
+  await until(sleeping);
+  handle.stop('cancelled');
+  expect((await handle.done).status).toBe('cancelled');
+  await until(() => !sleeping(), 3_000);
+});
+
+it('fails with timeout when the run exceeds timeoutMs', async () => {
+  fake.enqueue(slow(250));
+  const { handle } = run({ timeoutMs: 1_500 });
+  const t0 = Date.now();
+  const result = await handle.done;
+  expect(Date.now() - t0).toBeLessThan(5_000);
+  expect(result).toMatchObject({ status: 'failed', error: 'timeout' });
+  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+});
+
+it('reports an API error as cli_error with the reason and exit code', async () => {
+  // The CLI retries a 400 several times with fewer beta headers, so every turn must fail.
+  fake.setFallback(apiError(400, 'the fake refuses'));
+  const { handle } = run();
+  const result = await handle.done;
+  expect(result.status).toBe('failed');
+  expect(result.error).toBe('cli_error: API Error: 400 the fake refuses');
+  expect(result.exitCode).toBe(1);
+});
+
+it('reports a missing binary as spawn_error and still cleans up', async () => {
+  const chunks: OutputChunk[] = [];
+  const handle = startRun(
+    { executionId: 'e-missing', prompt: 'x', env: {}, timeoutMs: 5_000, allowedTools: [] },
+    { claudeBin: '/nonexistent/claude', workDirRoot, killGraceMs: 100, passThroughEnv: { PATH: '/usr/bin' }, logger: pino({ level: 'silent' }) },
+    { onChunk: (c) => chunks.push(c) },
+  );
+  const result = await handle.done;
+  expect(result).toMatchObject({ status: 'failed', exitCode: null });
+  expect(result.error).toMatch(/^spawn_error: .*ENOENT/);
+  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+});

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors';
+import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
+
+/**
+ * The worker's configuration: the only place the worker reads `process.env`. Parsed once at start
+ * into a frozen object; a bad value fails fast with one message naming the variable.
+ */
+export interface WorkerConfig {
+  /** http(s) form of ORCHESTRATOR_URL, as socket.io-client wants it. */
+  orchestratorUrl: string;
+  workerToken: string;
+  workerId: string;
+  slots: number;
+  claudeBin: string;
+  logLevel: string;
+  workDirRoot: string;
+  shutdownGraceMs: number;
+  killGraceMs: number;
+  /**
+   * The worker's own variables that a CLI run may see (PATH, locale, ANTHROPIC_BASE_URL, proxies,
+   * WORKER_PASS_ENV names), captured here so the runner never reads process.env. Never WORKER_TOKEN.
+   */
+  passThroughEnv: Readonly<Record<string, string>>;
+}
+
+/** Always passed through when set. Both cases of the proxy variables: tools differ in which they read. */
+export const PASS_THROUGH_NAMES = [
+  'PATH', 'LANG', 'LC_ALL', 'TZ',
+  'ANTHROPIC_BASE_URL',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+] as const;
+
+/** Never handed to a CLI run, whatever WORKER_PASS_ENV says. */
+export const NEVER_PASSED = new Set(['WORKER_TOKEN']);
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const orchestratorUrl = z.preprocess(
+  (v) => (v === undefined || v === '' ? 'ws://127.0.0.1:8443' : v),
+  z
+    .string()
+    .refine((v) => {
+      try {
+        return ['ws:', 'wss:', 'http:', 'https:'].includes(new URL(v).protocol);
+      } catch {
+        return false; // not a URL at all
+      }
+    }, 'must be a ws://, wss://, http:// or https:// URL')
+    // socket.io-client speaks HTTP first (then upgrades); ws(s):// is accepted for familiarity.
+    .transform((v) => v.replace(/^ws(s?):\/\//i, 'http$1://')),
+);
+
+const passEnvNames = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
+  z
+    .array(z.string().regex(ENV_NAME, 'must be a comma-separated list of variable names'))
+    .refine((names) => !names.some((n) => NEVER_PASSED.has(n)), 'may not include WORKER_TOKEN'),
+);
+
+const schema = z.object({
+  ORCHESTRATOR_URL: orchestratorUrl,
+  WORKER_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  WORKER_ID: optStrVar().pipe(z.string().max(200, 'must be at most 200 characters').optional()),
+  WORKER_SLOTS: intVar(1, 1, 1000),
+  CLAUDE_BIN: optStrVar(),
+  LOG_LEVEL: z.preprocess((v) => (v === undefined || v === '' ? 'info' : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  WORK_DIR_ROOT: strVar(os.tmpdir()),
+  SHUTDOWN_GRACE_MS: intVar(30_000, 0),
+  KILL_GRACE_MS: intVar(5_000, 0),
+  WORKER_PASS_ENV: passEnvNames,
+});
+
+/**
+ * The CLI of the installed `@anthropic-ai/claude-code` package (from its package.json `bin`),
+ * else `claude` on PATH. `resolve` is injectable for tests.
+ */
+export function defaultClaudeBin(resolve: (id: string) => string = require.resolve): string {
+  try {
+    const pkgJson = resolve('@anthropic-ai/claude-code/package.json');
+    const { bin } = JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { bin?: string | Record<string, string> };
+    const rel = typeof bin === 'string' ? bin : bin?.claude;
+    if (rel) {
+      const full = path.resolve(path.dirname(pkgJson), rel);
+      if (fs.existsSync(full)) return full;
+    }
+  } catch {
+    // package not installed (or unreadable): fall back to PATH below
+  }
+  return 'claude';
+}
+
+/** The allow-listed variables from `env`, plus PATH always (a default if unset). */
+export function pickPassThroughEnv(env: NodeJS.ProcessEnv, extraNames: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...PASS_THROUGH_NAMES, ...extraNames]) {
+    const value = env[name];
+    if (value !== undefined && !NEVER_PASSED.has(name)) out[name] = value;
+  }
+  out.PATH ??= DEFAULT_PATH;
+  return out;
+}
+
+/** Parses the worker's environment. Throws ConfigError naming each bad variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly<WorkerConfig> {
+  const e = parseEnv(schema, env);
+  const workDirRoot = path.resolve(e.WORK_DIR_ROOT);
+  if (!fs.existsSync(workDirRoot)) throw new ConfigError(`invalid configuration: WORK_DIR_ROOT: ${workDirRoot} does not exist`);
+  return Object.freeze({
+    orchestratorUrl: e.ORCHESTRATOR_URL,
+    workerToken: e.WORKER_TOKEN,
+    workerId: e.WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+    slots: e.WORKER_SLOTS,
+    claudeBin: e.CLAUDE_BIN ?? defaultClaudeBin(),
+    logLevel: e.LOG_LEVEL,
+    workDirRoot,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    killGraceMs: e.KILL_GRACE_MS,
+    passThroughEnv: Object.freeze(pickPassThroughEnv(env, e.WORKER_PASS_ENV)),
+  });
+}

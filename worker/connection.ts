@@ -1,0 +1,204 @@
+import type { Logger } from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import {
+  HEARTBEAT_INTERVAL_MS, registerAck, resultAck,
+  type OrchestratorToWorker, type OutputPayload, type ProtocolPayload, type RegisterPayload, type ResultPayload, type WorkerToOrchestrator,
+} from '../shared/socket-events';
+
+export type WorkerSocket = Socket<OrchestratorToWorker, WorkerToOrchestrator>;
+
+/**
+ * socket.io-client to the gateway with reconnection backoff (1 s doubling to 30 s, ±50 % jitter so
+ * a fleet does not reconnect in step). Websocket only: the gateway is one process, and skipping
+ * long-polling avoids sticky-session trouble behind a load balancer. Not connected yet: the
+ * caller attaches its handlers, then calls `OrchestratorConnection.start()`.
+ */
+export function createOrchestratorSocket(url: string, token: string, opts: { delayMs?: number; maxDelayMs?: number } = {}): WorkerSocket {
+  return io(url, {
+    auth: { token },
+    autoConnect: false,
+    forceNew: true, // never share a Manager with another socket to the same URL (tests run several workers)
+    transports: ['websocket'],
+    reconnection: true,
+    reconnectionDelay: opts.delayMs ?? 1_000,
+    reconnectionDelayMax: opts.maxDelayMs ?? 30_000,
+    randomizationFactor: 0.5,
+    timeout: 10_000,
+  });
+}
+
+export interface ConnectionDeps {
+  socket: WorkerSocket;
+  identity: Omit<RegisterPayload, 'running'>;
+  /** Executions still running, for register and heartbeat. */
+  runningIds: () => string[];
+  logger: Logger;
+  /** The orchestrator refused us for good (bad token, registration refused). */
+  onFatal: (err: Error) => void;
+  ackTimeoutMs?: number;
+  heartbeatMs?: number;
+  /** Output/protocol payloads kept while not registered; the oldest go first beyond this. */
+  queueLimit?: number;
+  /** Wait before reconnecting after the server itself dropped us (socket.io does not retry that). */
+  serverDropRetryMs?: number;
+}
+
+type Queued = { event: 'output'; payload: OutputPayload } | { event: 'protocol'; payload: ProtocolPayload };
+
+/**
+ * The worker's session with the orchestrator: registers on every (re)connect and sends nothing
+ * else before that ack (the gateway ignores an unregistered socket); queues output meanwhile;
+ * keeps every result until the orchestrator acknowledges it, re-sending after a reconnect.
+ */
+export class OrchestratorConnection {
+  private registered = false;
+  private closed = false;
+  private queue: Queued[] = [];
+  private dropped = 0;
+  private readonly results = new Map<string, ResultPayload>();
+  private readonly inFlight = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private heartbeat?: NodeJS.Timeout;
+  private readonly ackTimeoutMs: number;
+
+  constructor(private readonly deps: ConnectionDeps) {
+    this.ackTimeoutMs = deps.ackTimeoutMs ?? 10_000;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  /** Results not yet acknowledged. */
+  get unacknowledged(): number {
+    return this.results.size;
+  }
+
+  hasResult(executionId: string): boolean {
+    return this.results.has(executionId);
+  }
+
+  start(): void {
+    const { socket, logger: log } = this.deps;
+    socket.on('connect', () => void this.register());
+    socket.on('disconnect', (reason) => {
+      this.registered = false;
+      if (this.closed) log.info('disconnected from orchestrator');
+      else log.warn({ reason }, 'disconnected from orchestrator');
+      // After a server-side disconnect socket.io does not reconnect by itself.
+      if (reason === 'io server disconnect' && !this.closed) this.later(this.deps.serverDropRetryMs ?? 1_000, () => socket.connect());
+    });
+    socket.on('connect_error', (err) => {
+      if (socket.active) {
+        log.warn({ err: err.message }, 'cannot reach orchestrator; retrying');
+        return;
+      }
+      // Refused by the gateway's handshake middleware: retrying with the same token cannot help.
+      this.deps.onFatal(new Error(`orchestrator refused the connection: ${err.message}`));
+    });
+    this.heartbeat = setInterval(() => {
+      if (this.registered) socket.emit('heartbeat', { workerId: this.deps.identity.workerId, running: this.deps.runningIds() });
+    }, this.deps.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+    socket.connect();
+  }
+
+  sendOutput(payload: OutputPayload): void {
+    this.sendOrQueue({ event: 'output', payload });
+  }
+
+  sendProtocol(payload: ProtocolPayload): void {
+    this.sendOrQueue({ event: 'protocol', payload });
+  }
+
+  /** Keeps the result until acknowledged; sends it now if registered, else after the next register. */
+  sendResult(result: ResultPayload): void {
+    this.results.set(result.executionId, result);
+    this.trySendResult(result.executionId);
+  }
+
+  /** Resolves when every result is acknowledged or `timeoutMs` passed; answers whether all were. */
+  async waitForResults(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.results.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    return this.results.size === 0;
+  }
+
+  /** Stops heartbeat and retries and disconnects for good. */
+  close(): void {
+    this.closed = true;
+    this.registered = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.timers.forEach(clearTimeout);
+    this.timers.clear();
+    this.deps.socket.disconnect();
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private async register(): Promise<void> {
+    const { socket, logger: log } = this.deps;
+    const payload: RegisterPayload = { ...this.deps.identity, running: this.deps.runningIds() };
+    let ack: unknown;
+    try {
+      ack = await socket.timeout(this.ackTimeoutMs).emitWithAck('register', payload);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'register not acknowledged');
+      if (socket.connected) this.later(1_000, () => void this.register()); // still connected: ask again
+      return;
+    }
+    const parsed = registerAck.safeParse(ack);
+    if (!parsed.success || !parsed.data.ok) {
+      this.deps.onFatal(new Error(`orchestrator refused registration: ${parsed.data?.error ?? 'invalid ack'}`));
+      return;
+    }
+    this.registered = true;
+    log.info({ workerId: payload.workerId, running: payload.running.length, unacknowledged: this.results.size }, 'registered with orchestrator');
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) this.emit(q);
+    for (const id of this.results.keys()) this.trySendResult(id);
+  }
+
+  private emit(q: Queued): void {
+    if (q.event === 'output') this.deps.socket.emit('output', q.payload);
+    else this.deps.socket.emit('protocol', q.payload);
+  }
+
+  private sendOrQueue(q: Queued): void {
+    if (this.registered && this.deps.socket.connected) return this.emit(q);
+    this.queue.push(q);
+    if (this.queue.length > (this.deps.queueLimit ?? 5_000)) {
+      this.queue.shift();
+      if (this.dropped++ % 100 === 0) this.deps.logger.warn({ dropped: this.dropped }, 'output queue full while disconnected; dropping the oldest');
+    }
+  }
+
+  private trySendResult(executionId: string): void {
+    const result = this.results.get(executionId);
+    if (!result || !this.registered || !this.deps.socket.connected || this.inFlight.has(executionId)) return;
+    const { socket, logger: log } = this.deps;
+    this.inFlight.add(executionId);
+    socket.timeout(this.ackTimeoutMs).emitWithAck('result', result).then(
+      (ack) => {
+        this.inFlight.delete(executionId);
+        const parsed = resultAck.safeParse(ack);
+        // ok:false means the orchestrator will never take this result (invalid); re-sending cannot help.
+        if (!parsed.success || !parsed.data.ok) log.warn({ executionId }, 'orchestrator rejected the result; dropping it');
+        this.results.delete(executionId);
+      },
+      (err: Error) => {
+        this.inFlight.delete(executionId);
+        log.warn({ executionId, err: err.message }, 'result not acknowledged; will re-send');
+        // Disconnected: the next register re-sends it. Still connected (slow store): try again soon.
+        if (socket.connected) this.later(2_000, () => this.trySendResult(executionId));
+      },
+    );
+  }
+}
