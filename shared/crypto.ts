@@ -10,6 +10,7 @@ export interface EncryptedBlob {
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const KEY_BYTES = 32;
+const TAG_BYTES = 16;
 
 /** Parses a hex-encoded 32-byte key; throws naming what is wrong (never echoing the key). */
 export function parseMasterKey(hex: string): Buffer {
@@ -38,7 +39,8 @@ export class DecryptionError extends Error {
 /** Decrypts and authenticates; a wrong key or tampered data throws DecryptionError, never garbage. */
 export function decrypt(blob: EncryptedBlob, key: Buffer): string {
   try {
-    const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(blob.iv, 'hex'));
+    // Pin the tag length: Node would otherwise accept a truncated (weaker) tag.
+    const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(blob.iv, 'hex'), { authTagLength: TAG_BYTES });
     decipher.setAuthTag(Buffer.from(blob.tag, 'hex'));
     return Buffer.concat([decipher.update(Buffer.from(blob.encryptedData, 'hex')), decipher.final()]).toString('utf8');
   } catch {

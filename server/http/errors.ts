@@ -29,7 +29,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const e = err as BodyParserError;
     switch (e?.type) {
       case 'entity.parse.failed':
-        res.status(400).json(errorBody('invalid_json', `malformed JSON body: ${e.message}`, [{ field: 'body', message: 'malformed JSON' }]));
+        // The parser's message quotes part of the body, which may hold a secret: never echo it.
+        res.status(400).json(errorBody('invalid_json', 'malformed JSON body', [{ field: 'body', message: 'malformed JSON' }]));
         return;
       case 'entity.too.large':
         res.status(413).json(errorBody('payload_too_large', 'request body exceeds the 1 MiB limit', [{ field: 'body', message: 'too large' }]));
