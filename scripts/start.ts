@@ -49,7 +49,10 @@ async function main(): Promise<void> {
   const { env } = bootstrapSecrets({ env: baseEnv, dataDir });
   const config = loadConfig(env);
   const { LOCAL_WORKERS: localWorkers } = parseEnv(startSchema, env);
-  const workerEnv: NodeJS.ProcessEnv = { ...env, ORCHESTRATOR_URL: `ws://127.0.0.1:${config.wsPort}` };
+  // Children reach the orchestrator on loopback unless it listens on one specific address.
+  const localHost = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const gatewayUrl = `ws://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.wsPort}`;
+  const workerEnv: NodeJS.ProcessEnv = { ...env, ORCHESTRATOR_URL: gatewayUrl };
   for (const name of ORCHESTRATOR_ONLY) delete workerEnv[name];
   if (localWorkers > 0) {
     // Validates the workers' variables before anything starts, and learns how long they may take to stop.
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     void shutdown(exit.code || 1);
   });
 
-  const healthUrl = `http://127.0.0.1:${config.httpPort}/health`;
+  const healthUrl = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.httpPort}/health`;
   if (!(await waitForHealth(healthUrl, orchestrator))) {
     if (!stopping) {
       say(`the orchestrator did not answer ${healthUrl} within ${HEALTH_TIMEOUT_MS / 1000} s; stopping`);
@@ -80,11 +83,13 @@ async function main(): Promise<void> {
 
   for (let i = 1; i <= localWorkers; i++) superviseWorker(`worker-${i}`, workerEnv);
 
-  const keyFrom = process.env.TEAM_API_KEY ? 'your environment' : path.join(dataDir, SECRETS_FILE_NAME);
+  const keyFrom = fromDotenv.includes('TEAM_API_KEY')
+    ? '.env'
+    : baseEnv.TEAM_API_KEY ? 'your environment' : path.join(dataDir, SECRETS_FILE_NAME);
   say('personas-cloud is running');
   say(`  API         http://localhost:${config.httpPort}   (Authorization: Bearer <TEAM_API_KEY from ${keyFrom}>)`);
   say(`  Bull Board  http://localhost:${config.httpPort}/admin/queues`);
-  say(`  workers     ${localWorkers} local, gateway ws://127.0.0.1:${config.wsPort}`);
+  say(`  workers     ${localWorkers} local, gateway ${gatewayUrl}`);
   say(`  Redis       ${redis.url}${redis.started ? ' (private, stopped on exit)' : ''}`);
   say('Press Ctrl-C to stop.');
 }
