@@ -114,6 +114,14 @@ describe('npm start (dist/scripts/start.js)', () => {
       expect(await ok.json()).toEqual([]);
       const refused = await fetch(`http://127.0.0.1:${env.HTTP_PORT}/api/personas`, { headers: { Authorization: 'Bearer dac_wrong' } });
       expect(refused.status).toBe(401);
+
+      // The local worker found the gateway with the generated WORKER_TOKEN.
+      const workers = await waitFor('a connected worker', async () => {
+        const res = await fetch(`http://127.0.0.1:${env.HTTP_PORT}/api/status`, { headers: { Authorization: `Bearer ${apiKey}` } });
+        const body = (await res.json()) as { workers: Array<{ slots: number }> };
+        return body.workers.length > 0 ? body.workers : undefined;
+      }, 20_000, run);
+      expect(workers).toHaveLength(1);
     });
 
     // Second start in the same folder: the stored key is reused and not printed again.
