@@ -1,11 +1,13 @@
 import express, { type Express, Router } from 'express';
 import { errorHandler, notFoundRoute } from './errors';
-import { requireTeamKey } from './auth';
+import { requireTeamKey, requireTeamKeyOrBasic } from './auth';
+import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board';
 import type { AppContext } from './context';
 import { personasRouter } from './routes/personas';
 import { toolsRouter } from './routes/tools';
 import { credentialsRouter } from './routes/credentials';
 import { executionsRouter } from './routes/executions';
+import { executeRouter } from './routes/execute';
 import { systemRouter } from './routes/system';
 import { oauthRouter } from './routes/oauth';
 
@@ -27,10 +29,12 @@ export function createApp(ctx: AppContext): Express {
   api.use(personasRouter(ctx));
   api.use(toolsRouter(ctx));
   api.use(credentialsRouter(ctx));
+  api.use(executeRouter(ctx));
   api.use(executionsRouter(ctx));
   api.use(systemRouter(ctx));
   api.use(oauthRouter(ctx));
   app.use('/api', api);
+  app.use(BULL_BOARD_PATH, requireTeamKeyOrBasic(ctx.config.teamApiKey), bullBoardRouter(ctx.queues));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));
