@@ -201,11 +201,13 @@ it('re-sends a result after the server drops the connection before acknowledging
 });
 
 it('on reconnect registers the executions still running', async () => {
-  fake.onPrompt('long-run', [slow(100, text('x'.repeat(30)), 30)]);
+  fake.onPrompt('long-run', [slow(100, text('x'.repeat(50)), 50)]); // ~5 s: outlives the reconnect
   start();
   await until(() => orch.registers.length === 1);
   await orch.assign(assignment('long-run'));
-  await until(() => fake.mainRequests().length === 1);
+  // Drop only once the init chunk has arrived: output in flight while a connection dies is lost
+  // (only results are acknowledged), and the slow stream prints nothing more until its turn ends.
+  await until(() => fake.mainRequests().length === 1 && (orch.chunks.get('long-run')?.length ?? 0) > 0);
   orch.sockets[0].disconnect(true);
   await until(() => orch.registers.length === 2);
   expect(orch.registers[1].running).toEqual(['long-run']);
