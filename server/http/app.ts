@@ -10,6 +10,11 @@ import { executionsRouter } from './routes/executions';
 import { executeRouter } from './routes/execute';
 import { systemRouter } from './routes/system';
 import { oauthRouter } from './routes/oauth';
+import { eventsRouter } from './routes/events';
+import { gitlabRouter, webhooksRouter } from './routes/webhooks';
+import { subscriptionsRouter } from './routes/subscriptions';
+import { triggersRouter } from './routes/triggers';
+import { messagesRouter } from './routes/messages';
 
 export const BODY_LIMIT = '1mb';
 
@@ -23,6 +28,8 @@ export function createApp(ctx: AppContext): Express {
     res.json({ status: 'ok', time: new Date().toISOString() });
   });
 
+  // GitLab sends the team key in X-Gitlab-Token, so this one route authenticates itself, ahead of the Bearer guard.
+  app.use('/api', gitlabRouter(ctx, BODY_LIMIT));
   const api = Router();
   api.use(requireTeamKey(ctx.config.teamApiKey));
   api.use(express.json({ limit: BODY_LIMIT, strict: false, type: () => true }));
@@ -33,6 +40,11 @@ export function createApp(ctx: AppContext): Express {
   api.use(executionsRouter(ctx));
   api.use(systemRouter(ctx));
   api.use(oauthRouter(ctx));
+  api.use(eventsRouter(ctx));
+  api.use(webhooksRouter(ctx));
+  api.use(subscriptionsRouter(ctx));
+  api.use(triggersRouter(ctx));
+  api.use(messagesRouter(ctx));
   app.use('/api', api);
   app.use(BULL_BOARD_PATH, requireTeamKeyOrBasic(ctx.config.teamApiKey), bullBoardRouter(ctx.queues));
 

@@ -1,4 +1,4 @@
-import { matchSubscriptions, sourceFilterProblem, sourceMatches, uniquePersonaIds, type MatchableSubscription } from '../../server/domain/matching';
+import { matchSubscriptions, sourceFilterProblem, sourceMatches, uniquePersonaIds, type MatchableEvent, type MatchableSubscription } from '../../server/domain/matching';
 
 const sub = (id: string, over: Partial<MatchableSubscription> = {}): MatchableSubscription => ({
   id, personaId: `p-${id}`, eventType: 'gitlab_push', sourceFilter: null, enabled: true, ...over,
@@ -26,7 +26,7 @@ describe('sourceMatches', () => {
 });
 
 describe('matchSubscriptions', () => {
-  const event = { eventType: 'gitlab_push', sourceId: 'org/repo-a', targetPersonaId: null };
+  const event: MatchableEvent = { eventType: 'gitlab_push', sourceId: 'org/repo-a', targetPersonaId: null };
 
   it.each<[string, MatchableSubscription, Partial<typeof event>, boolean]>([
     ['same type, no filter', sub('a'), {}, true],
@@ -41,7 +41,7 @@ describe('matchSubscriptions', () => {
     ['targeted at this persona', sub('a'), { targetPersonaId: 'p-a' }, true],
     ['targeted at another persona', sub('a'), { targetPersonaId: 'p-b' }, false],
     ['targeted, filter must still match', sub('a', { sourceFilter: 'x/*' }), { targetPersonaId: 'p-a' }, false],
-    ['event without source vs exact filter', sub('a', { sourceFilter: 'org/repo-a' }), { sourceId: null as unknown as string }, false],
+    ['event without source vs exact filter', sub('a', { sourceFilter: 'org/repo-a' }), { sourceId: null }, false],
   ])('%s', (_name, s, over, expected) => {
     expect(matchSubscriptions({ ...event, ...over }, [s]).length).toBe(expected ? 1 : 0);
   });

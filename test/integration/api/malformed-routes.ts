@@ -8,7 +8,9 @@
  */
 import request from 'supertest';
 import type { Server } from 'node:http';
+import { insertEvent } from '../../../server/db/events';
 import { insertExecution } from '../../../server/db/executions';
+import { insertMessage } from '../../../server/db/messages';
 import type { TestApp } from '../../helpers/test-app';
 
 /**
@@ -61,7 +63,19 @@ export async function createFixtures(t: TestApp, server: Server): Promise<Fixtur
     workerId: null, startedAt: now, completedAt: now, durationMs: 1, exitCode: 0, error: null, costUsd: null,
     sessionId: null, numTurns: null, result: 'ok', chainDepth: 0, createdAt: now, updatedAt: now,
   });
-  return { personaId, toolId, credentialId, executionId };
+  const subscriptionId = await post('/api/subscriptions', { personaId, eventType: 'fixture_event' });
+  const triggerId = await post('/api/triggers', { personaId, triggerType: 'manual' });
+  const eventId = 'fixture-event';
+  await insertEvent(t.db, {
+    id: eventId, eventType: 'fixture_event', sourceType: 'manual', sourceId: null, targetPersonaId: null, payload: null,
+    status: 'skipped', error: null, chainDepth: 0, parentExecutionId: null, createdAt: now, processedAt: now,
+  });
+  const reviewId = 'fixture-review';
+  await insertMessage(t.db, {
+    id: reviewId, executionId, personaId, kind: 'manual_review', payload: { title: 'Fixture review' }, status: 'open',
+    resolution: null, resolvedAt: null, createdAt: now,
+  });
+  return { personaId, toolId, credentialId, executionId, subscriptionId, triggerId, eventId, reviewId };
 }
 
 const personaFields: Record<string, FieldKind> = {
@@ -74,6 +88,10 @@ const toolFields: Record<string, FieldKind> = {
   id: 'key', name: 'text', category: 'text', description: 'text', scriptPath: 'text', inputSchema: 'jsonObject',
   outputSchema: 'jsonObject', implementationGuide: 'text', requiresCredentialType: 'text', isBuiltin: 'bool',
 };
+
+const subscriptionFields: Record<string, FieldKind> = { personaId: 'ref', eventType: 'text', sourceFilter: 'text', enabled: 'bool' };
+const triggerFields: Record<string, FieldKind> = { personaId: 'ref', triggerType: 'text', config: 'jsonObject', enabled: 'bool' };
+const LIST_BAD_QUERIES = ['limit=abc', 'limit=0', 'limit=-1', 'limit=501', 'limit=1.5', 'limit=', 'limit=1&limit=2'];
 
 const credentialFields: Record<string, FieldKind> = {
   id: 'key', name: 'text', serviceType: 'text', metadata: 'jsonObject', data: 'stringOrObject',
@@ -131,6 +149,43 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'post', path: '/api/executions/:executionId/cancel' },
   { method: 'get', path: '/api/executions/:executionId/stream', streams: true },
+
+  // events and webhooks
+  {
+    method: 'post', path: '/api/events',
+    body: {
+      fields: { eventType: 'text', sourceType: 'text', sourceId: 'text', targetPersonaId: 'ref', payload: 'any' },
+      valid: () => ({ eventType: 'valid_event' }),
+      required: true,
+    },
+  },
+  {
+    method: 'get', path: '/api/events',
+    badQueries: ['status=bogus', 'status=', 'status=pending&status=failed', 'type=', ...LIST_BAD_QUERIES, 'offset=x', 'offset=-1', `type=${'x'.repeat(5000)}`],
+  },
+  { method: 'get', path: '/api/events/:eventId' },
+  { method: 'post', path: '/api/webhooks/:personaId', badQueries: ['source=', `source=${'x'.repeat(5000)}`] },
+  { method: 'post', path: '/api/gitlab/webhook', body: { fields: { object_kind: 'text' }, valid: () => ({ object_kind: 'push' }), required: true } },
+
+  // subscriptions
+  { method: 'post', path: '/api/subscriptions', body: { fields: subscriptionFields, valid: (f) => ({ personaId: f.personaId, eventType: 'valid' }), required: true } },
+  { method: 'put', path: '/api/subscriptions/:subscriptionId', body: { fields: subscriptionFields, valid: () => ({ enabled: true }), required: false } },
+  { method: 'delete', path: '/api/subscriptions/:subscriptionId' },
+  { method: 'get', path: '/api/personas/:personaId/subscriptions' },
+
+  // triggers
+  { method: 'post', path: '/api/triggers', body: { fields: triggerFields, valid: (f) => ({ personaId: f.personaId, triggerType: 'manual' }), required: true } },
+  { method: 'get', path: '/api/triggers/:triggerId' },
+  { method: 'put', path: '/api/triggers/:triggerId', body: { fields: triggerFields, valid: () => ({ enabled: true }), required: false } },
+  { method: 'delete', path: '/api/triggers/:triggerId' },
+  { method: 'post', path: '/api/triggers/:triggerId/fire', body: { fields: { payload: 'any' }, valid: () => ({}), required: false } },
+  { method: 'get', path: '/api/personas/:personaId/triggers' },
+
+  // protocol messages
+  { method: 'get', path: '/api/personas/:personaId/messages', badQueries: LIST_BAD_QUERIES },
+  { method: 'get', path: '/api/personas/:personaId/memories', badQueries: LIST_BAD_QUERIES },
+  { method: 'get', path: '/api/personas/:personaId/reviews', badQueries: ['status=bogus', 'status=', 'status=open&status=resolved', ...LIST_BAD_QUERIES] },
+  { method: 'post', path: '/api/reviews/:reviewId/resolve', body: { fields: { resolution: 'any' }, valid: () => ({}), required: false } },
 
   // system
   { method: 'get', path: '/api/status' },

@@ -1,0 +1,91 @@
+import type { Knex } from 'knex';
+import { readJson, toBool, writeJson } from './json-column';
+
+export interface Trigger {
+  id: string;
+  personaId: string;
+  triggerType: string;
+  config: Record<string, unknown>;
+  enabled: boolean;
+  lastTriggeredAt: string | null;
+  nextTriggerAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Trigger-type private state (the polling trigger's last content hash); never returned by the API. */
+export type TriggerState = Record<string, unknown>;
+
+const COLUMNS: Record<keyof Trigger, string> = {
+  id: 'id', personaId: 'persona_id', triggerType: 'trigger_type', config: 'config', enabled: 'enabled',
+  lastTriggeredAt: 'last_triggered_at', nextTriggerAt: 'next_trigger_at', createdAt: 'created_at', updatedAt: 'updated_at',
+};
+
+function fromRow(row: Record<string, unknown>): Trigger {
+  const t = {} as Record<string, unknown>;
+  for (const [key, column] of Object.entries(COLUMNS)) t[key] = row[column] ?? null;
+  t.config = readJson<Record<string, unknown>>(row.config as string | null) ?? {};
+  t.enabled = toBool(row.enabled);
+  return t as unknown as Trigger;
+}
+
+function toRow(t: Partial<Trigger>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(COLUMNS)) {
+    const value = t[key as keyof Trigger];
+    if (value !== undefined) row[column] = key === 'config' ? writeJson(value) ?? '{}' : value;
+  }
+  return row;
+}
+
+export async function insertTrigger(db: Knex, t: Trigger): Promise<void> {
+  await db('triggers').insert(toRow(t));
+}
+
+export async function getTrigger(db: Knex, id: string): Promise<Trigger | undefined> {
+  const row = await db('triggers').where({ id }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function updateTrigger(db: Knex, id: string, fields: Partial<Trigger>): Promise<void> {
+  await db('triggers').where({ id }).update(toRow(fields));
+}
+
+export async function deleteTrigger(db: Knex, id: string): Promise<number> {
+  return db('triggers').where({ id }).delete();
+}
+
+export async function listTriggersForPersona(db: Knex, personaId: string): Promise<Trigger[]> {
+  return (await db('triggers').where({ persona_id: personaId }).orderBy('created_at', 'asc')).map(fromRow);
+}
+
+/** Enabled triggers of some types (index `trigger_type, enabled`), e.g. every schedule for reconciliation. */
+export async function listEnabledTriggersByType(db: Knex, types: readonly string[]): Promise<Trigger[]> {
+  return (await db('triggers').whereIn('trigger_type', types as string[]).andWhere('enabled', true).orderBy('created_at', 'asc')).map(fromRow);
+}
+
+/** One persona's enabled triggers of one type (index `persona_id`), e.g. its webhook triggers. */
+export async function listEnabledPersonaTriggers(db: Knex, personaId: string, type: string): Promise<Trigger[]> {
+  return (await db('triggers').where({ persona_id: personaId, trigger_type: type, enabled: true }).orderBy('created_at', 'asc')).map(fromRow);
+}
+
+/**
+ * Enabled chain triggers whose config names `sourcePersonaId` (index `trigger_type, enabled`, then
+ * SQLite's JSON function on the config; chain triggers are few).
+ */
+export async function listChainTriggersForSource(db: Knex, sourcePersonaId: string): Promise<Trigger[]> {
+  const rows = await db('triggers')
+    .where({ trigger_type: 'chain', enabled: true })
+    .andWhereRaw("json_valid(config) and json_extract(config, '$.source_persona_id') = ?", [sourcePersonaId])
+    .orderBy('created_at', 'asc');
+  return rows.map(fromRow);
+}
+
+export async function getTriggerState(db: Knex, id: string): Promise<TriggerState | null> {
+  const row = await db('triggers').select('state').where({ id }).first();
+  return row ? readJson<TriggerState>(row.state) : null;
+}
+
+export async function setTriggerState(db: Knex, id: string, state: TriggerState): Promise<void> {
+  await db('triggers').where({ id }).update({ state: writeJson(state) });
+}

@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from '../../../shared/errors';
+import { getMessage, listMessagesForPersona, resolveReview } from '../../db/messages';
+import { getPersona } from '../../db/personas';
+import { listReviewsForPersona, REVIEW_STATUSES } from '../../db/reviews';
+import { mustFind } from '../../services/must-find';
+import type { AppContext } from '../context';
+import { bodyObject, parse } from '../validate';
+import { queryInt } from './events';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 500;
+
+const listQuery = z.object({ limit: queryInt(1, MAX_LIMIT).optional() });
+const reviewQuery = listQuery.extend({
+  status: z.enum(REVIEW_STATUSES, { error: `must be one of: ${REVIEW_STATUSES.join(', ')}` }).optional(),
+});
+const resolveBody = z.object({ resolution: z.unknown().optional() });
+
+/** What personas told people: user messages, memories and manual reviews (which a person resolves). */
+export function messagesRouter(ctx: AppContext): Router {
+  const r = Router();
+  const persona = (id: string) => mustFind(getPersona(ctx.db, id), 'persona', id);
+
+  const listKind = (path: string, kind: string) =>
+    r.get(`/personas/:id/${path}`, async (req, res) => {
+      const q = parse(listQuery, req.query, 'query');
+      await persona(req.params.id);
+      res.json(await listMessagesForPersona(ctx.db, req.params.id, kind, q.limit ?? DEFAULT_LIMIT));
+    });
+  listKind('messages', 'user_message');
+  listKind('memories', 'agent_memory');
+
+  r.get('/personas/:id/reviews', async (req, res) => {
+    const q = parse(reviewQuery, req.query, 'query');
+    await persona(req.params.id);
+    res.json(await listReviewsForPersona(ctx.db, req.params.id, q.status, q.limit ?? DEFAULT_LIMIT));
+  });
+
+  r.post('/reviews/:id/resolve', async (req, res) => {
+    const b = parse(resolveBody, bodyObject(req.body));
+    const review = await getMessage(ctx.db, req.params.id);
+    if (!review || review.kind !== 'manual_review') throw new NotFoundError('review', req.params.id);
+    const moved = await resolveReview(ctx.db, review.id, { status: 'resolved', resolution: b.resolution ?? null, resolvedAt: new Date().toISOString() });
+    if (!moved) throw new ConflictError(`review '${review.id}' is already resolved`, { id: review.id, status: review.status });
+    res.json(await getMessage(ctx.db, review.id));
+  });
+
+  return r;
+}

@@ -1,0 +1,77 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { getPersona } from '../../db/personas';
+import { listTriggerFires } from '../../db/trigger-fires';
+import { getTrigger, listTriggersForPersona } from '../../db/triggers';
+import { TRIGGER_TYPES } from '../../domain/trigger-config';
+import { mustFind } from '../../services/must-find';
+import { createTrigger, deleteTrigger, fireTriggerManually, updateTrigger } from '../../services/triggers';
+import type { AppContext } from '../context';
+import { bodyObject, idParam, jsonField, jsonObject, parse } from '../validate';
+
+const triggerType = z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` });
+
+const createBody = z.object({
+  personaId: idParam,
+  triggerType,
+  config: jsonObject().optional(),
+  enabled: z.boolean().optional(),
+});
+
+const updateBody = z.object({
+  personaId: idParam.optional(),
+  triggerType: triggerType.optional(),
+  config: jsonObject().optional(),
+  enabled: z.boolean().optional(),
+});
+
+const fireBody = z.object({ payload: jsonField(z.unknown()).optional() });
+
+const RECENT_FIRES = 20;
+
+/**
+ * Triggers (schedule, webhook, chain, manual, polling). After a change the HTTP layer calls the
+ * trigger hooks, which keep the BullMQ job schedulers in line with the database.
+ */
+export function triggersRouter(ctx: AppContext): Router {
+  const r = Router();
+  const deps = { db: ctx.db, queues: ctx.queues, logger: ctx.logger };
+
+  r.post('/triggers', async (req, res) => {
+    const b = parse(createBody, bodyObject(req.body));
+    const trigger = await createTrigger(deps, { ...b, config: b.config ?? {}, enabled: b.enabled ?? true });
+    await ctx.hooks.triggerChanged(trigger.id);
+    res.status(201).json(trigger);
+  });
+
+  r.get('/triggers/:id', async (req, res) => {
+    const trigger = await mustFind(getTrigger(ctx.db, req.params.id), 'trigger', req.params.id);
+    res.json({ ...trigger, recentFires: await listTriggerFires(ctx.db, trigger.id, RECENT_FIRES) });
+  });
+
+  r.put('/triggers/:id', async (req, res) => {
+    const b = parse(updateBody, bodyObject(req.body));
+    const trigger = await updateTrigger(deps, req.params.id, b);
+    await ctx.hooks.triggerChanged(trigger.id);
+    res.json(trigger);
+  });
+
+  r.delete('/triggers/:id', async (req, res) => {
+    await deleteTrigger(deps, req.params.id);
+    await ctx.hooks.triggerDeleted(req.params.id);
+    res.json({ id: req.params.id, deleted: true });
+  });
+
+  r.post('/triggers/:id/fire', async (req, res) => {
+    const b = parse(fireBody, bodyObject(req.body));
+    const { fire, event } = await fireTriggerManually(deps, req.params.id, b.payload);
+    res.status(202).json({ ...fire, event });
+  });
+
+  r.get('/personas/:id/triggers', async (req, res) => {
+    await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
+    res.json(await listTriggersForPersona(ctx.db, req.params.id));
+  });
+
+  return r;
+}

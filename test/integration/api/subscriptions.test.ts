@@ -1,0 +1,63 @@
+import request from 'supertest';
+import { createBusHarness, type BusHarness } from '../../helpers/event-bus';
+
+describe('subscriptions API', () => {
+  let h: BusHarness;
+  beforeAll(async () => {
+    h = await createBusHarness({ start: false });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('creates (201), updates, lists per persona and deletes', async () => {
+    const personaId = await h.persona('Subscriber');
+    const created = await request(h.t.app).post('/api/subscriptions').set(h.t.auth)
+      .send({ personaId, eventType: 'gitlab_push', sourceFilter: 'org/my-repo', enabled: true });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: expect.any(String), personaId, eventType: 'gitlab_push', sourceFilter: 'org/my-repo', enabled: true });
+
+    const updated = await request(h.t.app).put(`/api/subscriptions/${created.body.id}`).set(h.t.auth).send({ sourceFilter: 'org/*', enabled: false });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ id: created.body.id, eventType: 'gitlab_push', sourceFilter: 'org/*', enabled: false });
+
+    const cleared = await request(h.t.app).put(`/api/subscriptions/${created.body.id}`).set(h.t.auth).send({ sourceFilter: null });
+    expect(cleared.body.sourceFilter).toBeNull();
+
+    const list = await request(h.t.app).get(`/api/personas/${personaId}/subscriptions`).set(h.t.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.map((s: { id: string }) => s.id)).toEqual([created.body.id]);
+
+    const del = await request(h.t.app).delete(`/api/subscriptions/${created.body.id}`).set(h.t.auth);
+    expect(del.body).toEqual({ id: created.body.id, deleted: true });
+    expect((await request(h.t.app).get(`/api/personas/${personaId}/subscriptions`).set(h.t.auth)).body).toEqual([]);
+    expect((await request(h.t.app).delete(`/api/subscriptions/${created.body.id}`).set(h.t.auth)).status).toBe(404);
+  });
+
+  it('validates, naming the field', async () => {
+    const personaId = await h.persona('Validated');
+    const cases: Array<[Record<string, unknown>, number, string]> = [
+      [{ eventType: 'x' }, 400, 'personaId'],
+      [{ personaId }, 400, 'eventType'],
+      [{ personaId, eventType: '  ' }, 400, 'eventType'],
+      [{ personaId, eventType: 'x', sourceFilter: 'a*b' }, 400, 'sourceFilter'],
+      [{ personaId, eventType: 'x', enabled: 'yes' }, 400, 'enabled'],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await request(h.t.app).post('/api/subscriptions').set(h.t.auth).send(body);
+      expect([res.status, res.body.error?.details?.[0]?.field]).toEqual([status, field]);
+    }
+    const unknown = await request(h.t.app).post('/api/subscriptions').set(h.t.auth).send({ personaId: 'ghost', eventType: 'x' });
+    expect(unknown.status).toBe(404);
+    expect((await request(h.t.app).get('/api/personas/ghost/subscriptions').set(h.t.auth)).status).toBe(404);
+    expect((await request(h.t.app).put('/api/subscriptions/ghost').set(h.t.auth).send({ enabled: true })).status).toBe(404);
+    const notObject = await request(h.t.app).post('/api/subscriptions').set(h.t.auth).send([1]);
+    expect(notObject.status).toBe(400);
+  });
+
+  it('matches with an indexed query, never a scan', async () => {
+    const plan = await h.t.db.raw("explain query plan select * from event_subscriptions where event_type = 'x' and enabled = 1");
+    expect(JSON.stringify(plan)).toMatch(/USING INDEX/);
+    expect(JSON.stringify(plan)).not.toMatch(/SCAN event_subscriptions/);
+  });
+});
