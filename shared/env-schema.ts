@@ -5,7 +5,7 @@ import { ConfigError } from './errors';
 export function intVar(def: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return z.preprocess(
     (v) => (v === undefined || v === '' ? def : Number(v)),
-    z.number({ error: 'must be a number' }).int('must be an integer').min(min).max(max),
+    z.number({ error: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
   );
 }
 
