@@ -7,14 +7,18 @@ import { attachFollowers } from './gateway/followers';
 import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
 import { WorkerRegistry } from './gateway/worker-registry';
 import { createApp } from './http/app';
-import { noHooks, type AppContext } from './http/context';
+import type { AppContext } from './http/context';
 import { Dispatcher } from './queues/dispatcher';
+import { startEventProcessing } from './queues/event-processing';
 import { createQueues, type Queues } from './queues/queues';
 import { buildAssignment, executionSecrets, type AssignmentDeps } from './services/assignment';
 import { ClaudeTokenService } from './services/claude-token';
+import { onExecutionFinished, onProtocolMessage } from './services/event-bus';
+import type { BusDeps } from './services/events';
 import { OutputBus } from './services/output-bus';
 import { storeProtocolMessage } from './services/protocol-messages';
 import { RunTracker } from './services/run-tracker';
+import { createTriggerHooks } from './services/trigger-hooks';
 import { createWorkerEvents } from './services/worker-events';
 
 export interface Orchestrator {
@@ -46,12 +50,16 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const bus = new OutputBus();
+  const busDeps: BusDeps = { db, queues, logger };
   const claudeToken = new ClaudeTokenService({ db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger });
 
   let dispatcher: Dispatcher | undefined;
   const registry = new WorkerRegistry<WorkerSocket>(() => dispatcher?.workersChanged());
   const gateway = new WorkerGateway({ workerToken: config.workerToken, logger, registry });
-  const tracker = new RunTracker({ db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS });
+  const tracker = new RunTracker({
+    db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS,
+    onFinished: async (e) => void (await onExecutionFinished(busDeps, e)),
+  });
   const assignmentDeps: AssignmentDeps = {
     db, masterKey: config.masterKey, defaultTimeoutMs: config.defaultTimeoutMs, claudeToken: () => claudeToken.current(),
   };
@@ -65,13 +73,14 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     createWorkerEvents({
       db, logger, tracker, bus, gateway, secretsFor,
       storeProtocolMessage: (e, m) => storeProtocolMessage({ db, logger }, e, m),
+      onProtocolMessage: async (e, m) => void (await onProtocolMessage(busDeps, e, m)),
       workersChanged: () => dispatcher?.workersChanged(),
     }),
   );
 
   const ctx: AppContext = {
     config, db, logger, queues, claudeToken, bus,
-    hooks: noHooks,
+    hooks: createTriggerHooks(busDeps),
     workers: () => registry.summaries(),
     control: { db, queues, logger, bus, tracker },
   };
@@ -80,6 +89,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   const wsPort = await gateway.listen(config.wsPort, config.host);
   await dispatcher.start();
+  const events = await startEventProcessing({ ...busDeps, config });
   claudeToken.start();
   const httpPort = await listen(httpServer, config.httpPort, config.host);
   logger.info({ httpPort, wsPort, db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');
@@ -90,6 +100,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
       await new Promise<void>((resolve) => followers.close(() => resolve()));
       httpServer.closeAllConnections?.();
       await gateway.close();
+      await events.stop();
       await dispatcher!.close();
       tracker.close();
       await claudeToken.stop();

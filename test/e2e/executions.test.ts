@@ -157,6 +157,29 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
     expect(logs()).not.toContain(CLAUDE_TOKEN);
   });
 
+  it('turns an event into a run, and a persona\'s emit_event into the next persona\'s run', async () => {
+    const a = await api('POST', '/api/personas', { name: 'E2E Chain A' });
+    const b = await api('POST', '/api/personas', { name: 'E2E Chain B' });
+    await api('POST', '/api/subscriptions', { personaId: a.body.id, eventType: 'e2e_deploy', sourceFilter: 'org/*' });
+    await api('POST', '/api/subscriptions', { personaId: b.body.id, eventType: 'e2e_review_requested' });
+    fake.onPrompt('# Persona: E2E Chain A', [text('Deploy seen.\n{"emit_event": {"type": "e2e_review_requested", "data": {"mr": 42}}}')]);
+    fake.onPrompt('# Persona: E2E Chain B', [text('Reviewing MR 42')]);
+
+    const event = await api('POST', '/api/events', { eventType: 'e2e_deploy', sourceType: 'manual', sourceId: 'org/app', payload: '{"environment":"production"}' });
+    expect(event.status).toBe(202);
+    const runOf = (personaId: string) =>
+      waitUntil(`a run of ${personaId}`, async () => (await api('GET', `/api/executions?personaId=${personaId}`)).body[0], 30_000, logs);
+    const runA = await final((await runOf(a.body.id)).id);
+    expect(runA.status).toBe('completed');
+    const runB = await final((await runOf(b.body.id)).id);
+    expect(runB.status).toBe('completed');
+    expect(runB.outputText).toContain('Reviewing MR 42');
+    const promptB = userText(fake.mainRequests().find((r) => userText(r).includes('# Persona: E2E Chain B'))!);
+    expect(promptB).toContain('"mr": 42');
+    const promptA = userText(fake.mainRequests().find((r) => userText(r).includes('# Persona: E2E Chain A'))!);
+    expect(promptA).toContain('"environment": "production"');
+  });
+
   it('cancels a run in the middle of a slow stream', async () => {
     fake.onPrompt('e2e cancel me', [slow(250)]);
     const submitted = await api('POST', '/api/execute', { prompt: 'e2e cancel me' });
