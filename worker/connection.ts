@@ -37,18 +37,29 @@ export interface ConnectionDeps {
   onFatal: (err: Error) => void;
   ackTimeoutMs?: number;
   heartbeatMs?: number;
-  /** Output/protocol payloads kept while not registered; the oldest go first beyond this. */
+  /** Protocol payloads kept while not registered; the oldest go first beyond this. */
   queueLimit?: number;
+  /** Output characters kept per execution until its result is acknowledged (re-sent after a reconnect). */
+  retainOutputChars?: number;
   /** Wait before reconnecting after the server itself dropped us (socket.io does not retry that). */
   serverDropRetryMs?: number;
 }
 
-type Queued = { event: 'output'; payload: OutputPayload } | { event: 'protocol'; payload: ProtocolPayload };
+type Queued = { event: 'protocol'; payload: ProtocolPayload };
+
+/** Sent output of one execution, kept until its result is acknowledged. */
+interface Retained {
+  batches: OutputPayload[];
+  chars: number;
+}
 
 /**
  * The worker's session with the orchestrator: registers on every (re)connect and sends nothing
- * else before that ack (the gateway ignores an unregistered socket); queues output meanwhile;
- * keeps every result until the orchestrator acknowledges it, re-sending after a reconnect.
+ * else before that ack (the gateway ignores an unregistered socket); queues protocol messages
+ * meanwhile; keeps each execution's output and its result until the result is acknowledged, and
+ * re-sends them after a reconnect. Output is not acknowledged batch by batch, so a batch written
+ * into a connection that was already dead would otherwise be lost; re-sent batches that did arrive
+ * are ignored by the orchestrator (same execution and seq).
  */
 export class OrchestratorConnection {
   private registered = false;
@@ -56,6 +67,7 @@ export class OrchestratorConnection {
   private queue: Queued[] = [];
   private dropped = 0;
   private readonly results = new Map<string, ResultPayload>();
+  private readonly retained = new Map<string, Retained>();
   private readonly inFlight = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private heartbeat?: NodeJS.Timeout;
@@ -103,7 +115,8 @@ export class OrchestratorConnection {
   }
 
   sendOutput(payload: OutputPayload): void {
-    this.sendOrQueue({ event: 'output', payload });
+    this.retain(payload);
+    if (this.registered && this.deps.socket.connected) this.deps.socket.emit('output', payload);
   }
 
   sendProtocol(payload: ProtocolPayload): void {
@@ -160,6 +173,7 @@ export class OrchestratorConnection {
     }
     this.registered = true;
     log.info({ workerId: payload.workerId, running: payload.running.length, unacknowledged: this.results.size }, 'registered with orchestrator');
+    for (const r of this.retained.values()) for (const batch of r.batches) socket.emit('output', batch);
     const queued = this.queue;
     this.queue = [];
     for (const q of queued) this.emit(q);
@@ -167,8 +181,19 @@ export class OrchestratorConnection {
   }
 
   private emit(q: Queued): void {
-    if (q.event === 'output') this.deps.socket.emit('output', q.payload);
-    else this.deps.socket.emit('protocol', q.payload);
+    this.deps.socket.emit(q.event, q.payload);
+  }
+
+  /** Keeps a batch for re-sending; beyond the bound the oldest go (they were most likely delivered). */
+  private retain(payload: OutputPayload): void {
+    const r = this.retained.get(payload.executionId) ?? { batches: [], chars: 0 };
+    this.retained.set(payload.executionId, r);
+    r.batches.push(payload);
+    r.chars += payload.chunks.reduce((n, c) => n + c.text.length, 0);
+    const limit = this.deps.retainOutputChars ?? 4_000_000;
+    while (r.chars > limit && r.batches.length > 1) {
+      r.chars -= r.batches.shift()!.chunks.reduce((n, c) => n + c.text.length, 0);
+    }
   }
 
   private sendOrQueue(q: Queued): void {
@@ -192,6 +217,7 @@ export class OrchestratorConnection {
         // ok:false means the orchestrator will never take this result (invalid); re-sending cannot help.
         if (!parsed.success || !parsed.data.ok) log.warn({ executionId }, 'orchestrator rejected the result; dropping it');
         this.results.delete(executionId);
+        this.retained.delete(executionId);
       },
       (err: Error) => {
         this.inFlight.delete(executionId);

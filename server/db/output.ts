@@ -7,13 +7,15 @@ export interface OutputLine {
   createdAt: string;
 }
 
-/** Appends chunks; a re-sent batch (same seq) is ignored rather than duplicated. */
-export async function appendOutput(db: Knex, executionId: string, lines: OutputLine[]): Promise<void> {
-  if (lines.length === 0) return;
-  await db('execution_output')
+/** Appends chunks; a re-sent batch (same seq) is ignored rather than duplicated. Answers the seqs written. */
+export async function appendOutput(db: Knex, executionId: string, lines: OutputLine[]): Promise<Set<number>> {
+  if (lines.length === 0) return new Set();
+  const rows: Array<{ seq: number }> = await db('execution_output')
     .insert(lines.map((l) => ({ execution_id: executionId, seq: l.seq, stream: l.stream, content: l.content, created_at: l.createdAt })))
     .onConflict(['execution_id', 'seq'])
-    .ignore();
+    .ignore()
+    .returning('seq');
+  return new Set(rows.map((r) => r.seq));
 }
 
 /** Output in order, optionally only after a sequence number (for followers catching up). */

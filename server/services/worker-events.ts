@@ -67,8 +67,9 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
       }
       const createdAt = new Date().toISOString();
       const lines = p.chunks.map((c, i) => ({ seq: p.seq + i, stream: c.stream, content: s.scrub(c.text), createdAt }));
-      await appendOutput(db, p.executionId, lines);
-      for (const l of lines) bus.publishOutput({ executionId: p.executionId, seq: l.seq, stream: l.stream, text: l.content });
+      const written = await appendOutput(db, p.executionId, lines);
+      // A batch re-sent after a reconnect is published only for the lines that were new.
+      for (const l of lines) if (written.has(l.seq)) bus.publishOutput({ executionId: p.executionId, seq: l.seq, stream: l.stream, text: l.content });
     },
 
     async onProtocol(workerId, p: ProtocolPayload) {
