@@ -22,6 +22,7 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
   const workers: Proc[] = [];
   let base: string;
   let wsPort: number;
+  let httpPort: number;
   let dir: string;
   let prefix: string;
 
@@ -57,13 +58,7 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
     return w;
   }
 
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    dir = tempDir('pc-e2e');
-    prefix = uniquePrefix('e2e');
-    const httpPort = await freePort();
-    wsPort = await freePort();
-    base = `http://127.0.0.1:${httpPort}`;
+  async function startOrchestrator(extra: NodeJS.ProcessEnv): Promise<void> {
     orchestrator = runDist('server/main.js', {
       ...TEST_KEYS,
       HTTP_PORT: String(httpPort),
@@ -73,9 +68,9 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       CLAUDE_TOKEN,
-      WORKER_GRACE_MS: '1500',
       LOG_LEVEL: 'info',
       NODE_ENV: 'test',
+      ...extra,
     });
     await waitUntil('orchestrator health', async () => {
       try {
@@ -84,6 +79,16 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
         return false;
       }
     }, 20_000, logs);
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeAnthropic();
+    dir = tempDir('pc-e2e');
+    prefix = uniquePrefix('e2e');
+    httpPort = await freePort();
+    wsPort = await freePort();
+    base = `http://127.0.0.1:${httpPort}`;
+    await startOrchestrator({ WORKER_GRACE_MS: '1500' });
     await startWorker('e2e-w1');
   });
 
@@ -222,5 +227,20 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
     expect(new Set(done.map((d) => d.workerId))).toEqual(new Set(['e2e-w2', 'e2e-w3']));
     const single = done.filter((d) => d.personaId === persona.body.id).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     for (let i = 1; i < single.length; i++) expect(single[i].startedAt >= single[i - 1].completedAt).toBe(true);
+  });
+
+  it('keeps a run going across an orchestrator restart and records all of it', async () => {
+    fake.onPrompt('e2e survive restart', [slow(150, text('part '.repeat(30)), 30)]);
+    const submitted = await api('POST', '/api/execute', { prompt: 'e2e survive restart' });
+    const id = submitted.body.executionId;
+    await waitUntil('the run to start', () => fake.mainRequests().some((r) => userText(r).includes('e2e survive restart')), 30_000, logs);
+    await orchestrator.stop();
+    // A new orchestrator on the same SQLite file and queue prefix; the worker reconnects by itself.
+    await startOrchestrator({ WORKER_GRACE_MS: '20000' });
+    const done = await final(id, 60_000);
+    expect(done.status).toBe('completed');
+    expect(done.outputText).toContain('part part');
+    const seqs = done.output.map((l: { seq: number }) => l.seq);
+    expect(seqs).toEqual(seqs.map((_: number, i: number) => i)); // nothing lost, nothing twice
   });
 });
