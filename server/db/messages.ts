@@ -85,3 +85,18 @@ export async function resolveReview(
     .update({ status: r.status, resolution: writeJson(r.resolution), resolved_at: r.resolvedAt });
   return n > 0;
 }
+
+/** Review states: `open` until a person resolves it (see `resolveReview`). */
+export const REVIEW_STATUSES = ['open', 'resolved'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+/**
+ * A persona's manual reviews, newest first, optionally only `open` or `resolved` ones (index
+ * `persona_id, kind, created_at`).
+ */
+export async function listReviewsForPersona(db: Knex, personaId: string, status: ReviewStatus | undefined, limit: number): Promise<ProtocolMessage[]> {
+  const q = db('protocol_messages').where({ persona_id: personaId, kind: 'manual_review' });
+  if (status !== undefined) q.andWhere({ status });
+  const rows = await q.orderByRaw('created_at desc, rowid desc').limit(limit);
+  return rows.map(fromRow);
+}

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
-import { getMessage, listMessagesForPersona, resolveReview } from '../../db/messages';
 import { getPersona } from '../../db/personas';
-import { listReviewsForPersona, REVIEW_STATUSES } from '../../db/reviews';
+import { getMessage, listMessagesForPersona, listReviewsForPersona, resolveReview, REVIEW_STATUSES } from '../../db/messages';
 import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
 import { bodyObject, parse } from '../validate';
