@@ -8,7 +8,7 @@ import type { Execution } from '../db/executions';
 import { getPersona } from '../db/personas';
 import type { WorkerRegistry } from '../gateway/worker-registry';
 import { AssignmentError } from '../services/assignment-error';
-import type { RunTracker } from '../services/run-tracker';
+import type { Run, RunTracker } from '../services/run-tracker';
 import { redisConnection } from './queues';
 
 export interface DispatcherDeps {
@@ -104,34 +104,47 @@ export class Dispatcher {
       return this.retryLater(job, token, 250, 'no free worker slot');
     }
     const run = tracker.track({ executionId, personaId: execution.personaId, workerId: worker.workerId, secrets: [] });
+    try {
+      return await this.assignAndWait(job, token, execution, run);
+    } catch (err) {
+      // Delayed, or failed after giving the run back (untracked): BullMQ retries the job.
+      if (err instanceof DelayedError || !tracker.get(executionId)) throw err;
+      // Never leave a reserved slot behind: the run ends here and the worker (if it started) is told.
+      logger.error({ err, executionId }, 'dispatching the execution failed');
+      if (run.workerId) this.deps.gateway.cancel(run.workerId, { executionId, reason: 'cancelled' });
+      await tracker.finish(executionId, { status: 'failed', error: 'dispatch_error: the orchestrator could not hand the run to a worker' });
+      return 'failed';
+    }
+  }
 
+  /** Builds the assignment, hands it to the reserved worker, marks the row running, and waits for the end. */
+  private async assignAndWait(job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run): Promise<string> {
+    const { db, tracker, logger } = this.deps;
+    const executionId = execution.id;
+    const workerId = run.workerId!;
     let assignment: { payload: AssignPayload; secrets: string[] };
     try {
       assignment = await this.deps.buildAssignment(execution);
     } catch (err) {
-      const reason = err instanceof AssignmentError ? err.message : 'assembly_error: could not prepare the execution';
-      if (!(err instanceof AssignmentError)) logger.error({ err, executionId }, 'building the assignment failed');
-      await tracker.finish(executionId, { status: 'failed', error: reason });
+      if (!(err instanceof AssignmentError)) throw err;
+      await tracker.finish(executionId, { status: 'failed', error: err.message });
       return 'failed';
     }
     tracker.setSecrets(run, assignment.secrets);
 
-    const ack = await this.deps.gateway.assign(worker.workerId, assignment.payload);
+    const ack = await this.deps.gateway.assign(workerId, assignment.payload);
     if (!ack.accepted) {
       tracker.untrack(executionId);
-      logger.info({ executionId, workerId: worker.workerId, reason: ack.reason }, 'worker refused assignment; requeueing');
+      logger.info({ executionId, workerId, reason: ack.reason }, 'worker refused assignment; requeueing');
       return this.retryLater(job, token, 200, `worker refused: ${ack.reason ?? 'unknown'}`);
     }
     const startedAt = new Date().toISOString();
     const moved = await executions.transitionExecution(db, executionId, ['queued'], {
-      status: 'running', workerId: worker.workerId, startedAt, updatedAt: startedAt, timeoutMs: assignment.payload.timeoutMs,
+      status: 'running', workerId, startedAt, updatedAt: startedAt, timeoutMs: assignment.payload.timeoutMs,
     });
-    if (!moved) {
-      // Cancelled while we were assigning: stop it on the worker; the result will close the run.
-      tracker.cancel(executionId);
-    } else {
-      tracker.started(run, assignment.payload.timeoutMs);
-    }
+    // Not moved: cancelled while we were assigning; stop it on the worker, whose result closes the run.
+    if (!moved) tracker.cancel(executionId);
+    else tracker.started(run, assignment.payload.timeoutMs);
     await run.done;
     return 'finished';
   }
