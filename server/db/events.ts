@@ -82,6 +82,16 @@ export async function transitionEvent(
   return n > 0;
 }
 
+/**
+ * Claims an event for processing: moves it from `pending` (or `processing`, a retried job) to
+ * `processing` and answers it as it now is — in one statement. Undefined when it is unknown or
+ * already in a final state.
+ */
+export async function claimEvent(db: Knex, id: string): Promise<Event | undefined> {
+  const rows = await db('events').where({ id }).whereIn('status', ['pending', 'processing']).update({ status: 'processing' }).returning('*');
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
 /** Events in `status` created before `before`, oldest first (the outbox's work list; uses the status+created_at index). */
 export async function listEventIdsByStatusBefore(db: Knex, status: EventStatus, before: string, limit: number): Promise<string[]> {
   const rows = await db('events').select('id').where('status', status).andWhere('created_at', '<', before).orderBy('created_at', 'asc').limit(limit);

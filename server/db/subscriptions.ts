@@ -54,12 +54,27 @@ export async function listSubscriptionsForPersona(db: Knex, personaId: string): 
   return (await db('event_subscriptions').where({ persona_id: personaId }).orderBy('created_at', 'asc')).map(fromRow);
 }
 
+/** A matcher candidate with what the event processor needs of its persona. */
+export interface SubscriptionCandidate extends Subscription {
+  personaEnabled: boolean;
+  personaTimeoutMs: number | null;
+}
+
 /**
  * The matcher's candidates: enabled subscriptions for one event type (index `event_type, enabled`),
- * narrowed to one persona when the event is targeted. Never a scan of all subscriptions.
+ * narrowed to one persona when the event is targeted, each with its persona's `enabled` and
+ * `timeoutMs` (joined on the primary key). Never a scan of all subscriptions.
  */
-export async function findSubscriptionCandidates(db: Knex, eventType: string, targetPersonaId: string | null): Promise<Subscription[]> {
-  const q = db('event_subscriptions').where({ event_type: eventType, enabled: true });
-  if (targetPersonaId !== null) q.andWhere('persona_id', targetPersonaId);
-  return (await q.orderBy('created_at', 'asc')).map(fromRow);
+export async function findSubscriptionCandidates(db: Knex, eventType: string, targetPersonaId: string | null): Promise<SubscriptionCandidate[]> {
+  const q = db('event_subscriptions as s')
+    .join('personas as p', 'p.id', 's.persona_id')
+    .where({ 's.event_type': eventType, 's.enabled': true })
+    .select('s.*', 'p.enabled as persona_enabled', 'p.timeout_ms as persona_timeout_ms');
+  if (targetPersonaId !== null) q.andWhere('s.persona_id', targetPersonaId);
+  const rows = await q.orderBy('s.created_at', 'asc');
+  return rows.map((row: Record<string, unknown>) => ({
+    ...fromRow(row),
+    personaEnabled: toBool(row.persona_enabled),
+    personaTimeoutMs: (row.persona_timeout_ms as number | null) ?? null,
+  }));
 }

@@ -1,7 +1,6 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import { QUEUE_NAMES, type EventJob } from '../../shared/queues';
-import { FINAL_EVENT_STATUSES, getEvent, transitionEvent, type Event, type EventStatus } from '../db/events';
-import { getPersona } from '../db/personas';
+import { claimEvent, getEvent, transitionEvent, type Event, type EventStatus } from '../db/events';
 import { findSubscriptionCandidates } from '../db/subscriptions';
 import { matchSubscriptions, uniquePersonaIds } from '../domain/matching';
 import { nowFrom, type BusDeps } from '../services/events';
@@ -19,21 +18,20 @@ interface Outcome {
 
 /** Creates one execution per matched, enabled persona and sums up the event's final status. */
 async function dispatch(deps: EventProcessorDeps, event: Event): Promise<Outcome> {
-  const candidates = await findSubscriptionCandidates(deps.db, event.eventType, event.targetPersonaId);
-  const personaIds = uniquePersonaIds(matchSubscriptions(event, candidates));
-  if (personaIds.length === 0) return { status: 'skipped', error: 'no subscription matched' };
+  const matches = matchSubscriptions(event, await findSubscriptionCandidates(deps.db, event.eventType, event.targetPersonaId));
+  if (matches.length === 0) return { status: 'skipped', error: 'no subscription matched' };
   let created = 0;
   const failures: string[] = [];
-  for (const personaId of personaIds) {
-    const persona = await getPersona(deps.db, personaId);
-    if (!persona || !persona.enabled) continue;
+  for (const personaId of uniquePersonaIds(matches)) {
+    const match = matches.find((m) => m.personaId === personaId)!;
+    if (!match.personaEnabled) continue;
     try {
       await enqueueExecution(deps, {
         personaId,
         eventId: event.id,
         prompt: null,
         inputData: event.payload,
-        timeoutMs: persona.timeoutMs,
+        timeoutMs: match.personaTimeoutMs,
         chainDepth: event.chainDepth,
       });
       created += 1;
@@ -54,13 +52,13 @@ async function dispatch(deps: EventProcessorDeps, event: Event): Promise<Outcome
  * so BullMQ retries the job.
  */
 export async function processEvent(deps: EventProcessorDeps, eventId: string): Promise<EventStatus | null> {
-  const event = await getEvent(deps.db, eventId);
+  const event = await claimEvent(deps.db, eventId);
   if (!event) {
-    deps.logger.warn({ eventId, queue: QUEUE_NAMES.events }, 'event job for an unknown event; ignored');
-    return null;
+    // Already processed (a redelivered job) or unknown: nothing to do either way.
+    const existing = await getEvent(deps.db, eventId);
+    if (!existing) deps.logger.warn({ eventId, queue: QUEUE_NAMES.events }, 'event job for an unknown event; ignored');
+    return existing?.status ?? null;
   }
-  if (FINAL_EVENT_STATUSES.includes(event.status)) return event.status;
-  await transitionEvent(deps.db, eventId, ['pending', 'processing'], { status: 'processing' });
   const outcome: Outcome =
     event.chainDepth > deps.chainDepthLimit
       ? { status: 'skipped', error: `chain depth ${event.chainDepth} exceeds the limit of ${deps.chainDepthLimit} (CHAIN_DEPTH_LIMIT)` }
@@ -80,7 +78,7 @@ export function createEventWorker(deps: EventProcessorDeps, opts: WorkerOptions)
   const worker = new Worker<EventJob>(QUEUE_NAMES.events, (job) => processEvent(deps, job.data.eventId), {
     connection: opts.connection,
     prefix: opts.prefix,
-    concurrency: opts.concurrency ?? 8,
+    concurrency: opts.concurrency ?? 32,
   });
   worker.on('failed', (job, err) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;

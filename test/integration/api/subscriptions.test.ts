@@ -56,8 +56,11 @@ describe('subscriptions API', () => {
   });
 
   it('matches with an indexed query, never a scan', async () => {
-    const plan = await h.t.db.raw("explain query plan select * from event_subscriptions where event_type = 'x' and enabled = 1");
-    expect(JSON.stringify(plan)).toMatch(/USING INDEX/);
-    expect(JSON.stringify(plan)).not.toMatch(/SCAN event_subscriptions/);
+    const plan = JSON.stringify(await h.t.db.raw(
+      "explain query plan select s.*, p.enabled from event_subscriptions as s inner join personas as p on p.id = s.persona_id where s.event_type = 'x' and s.enabled = 1",
+    ));
+    expect(plan).toMatch(/SEARCH s USING INDEX event_subscriptions_event_type_enabled_index/);
+    expect(plan).toMatch(/SEARCH p USING INDEX sqlite_autoindex_personas_1/);
+    expect(plan).not.toMatch(/SCAN/);
   });
 });
