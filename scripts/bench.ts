@@ -1,0 +1,86 @@
+/**
+ * `npm run bench`: event accepted → assignment received by a worker, through the whole orchestrator
+ * (HTTP API, events queue, matcher, executions queue, dispatcher, socket.io gateway) with fast fake
+ * workers standing in for the Claude CLI. Prints p50/p95/p99 latency, sustained events/s and the
+ * orchestrator's peak RSS for each combination of event count and subscription count.
+ *
+ *   npm run bench -- --events 1000,10000 --subscriptions 10,10000 --rate 500 --workers 4 --slots 50
+ *
+ * Each combination runs twice: at the offered `--rate` (the latency a user sees under that load) and
+ * flat out with `--concurrency` requests in flight (the sustained dispatch rate).
+ *
+ * A benchmark, not a test: it never fails on its figures. Needs a built dist/ and a Redis (REDIS_URL).
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import IORedis from 'ioredis';
+import { runScenario, type ScenarioResult } from './bench/scenario';
+
+const list = (v: string) => v.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+
+async function machine(redisUrl: string): Promise<string> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  let redisVersion = 'unknown';
+  try {
+    await redis.connect();
+    redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? redisVersion;
+  } finally {
+    redis.disconnect();
+  }
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ` +
+    `${os.type()} ${os.release()}, Node ${process.version}, Redis ${redisVersion} (local)`;
+}
+
+function table(results: ScenarioResult[]): string {
+  const head = '| events | subscriptions | offered/s | p50 ms | p95 ms | p99 ms | max ms | dispatched/s | flat-out dispatched/s | flat-out p50 / p99 ms | peak RSS MB |';
+  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|';
+  const rows = results.map((r) => {
+    const a = r.atRate;
+    const f = r.flatOut;
+    return `| ${r.events} | ${r.subscriptions} | ${r.rate} | ${a.p50Ms} | ${a.p95Ms} | ${a.p99Ms} | ${a.maxMs} | ${a.dispatchedPerSec} | ${f.dispatchedPerSec} | ${f.p50Ms} / ${f.p99Ms} | ${r.peakRssMb} |`;
+  });
+  return [head, rule, ...rows].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '1000,10000' },
+      subscriptions: { type: 'string', default: '10,10000' },
+      workers: { type: 'string', default: '4' },
+      slots: { type: 'string', default: '50' },
+      personas: { type: 'string', default: '10' },
+      concurrency: { type: 'string', default: '32' },
+      rate: { type: 'string', default: '500' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const common = {
+    workers: Number(values.workers), slotsPerWorker: Number(values.slots), personas: Number(values.personas),
+    concurrency: Number(values.concurrency), rate: Number(values.rate), redisUrl,
+  };
+  process.stdout.write(`machine: ${await machine(redisUrl)}\n`);
+  const results: ScenarioResult[] = [];
+  for (const subscriptions of list(values.subscriptions!)) {
+    for (const events of list(values.events!)) {
+      process.stdout.write(`running: ${events} events, ${subscriptions} subscriptions …\n`);
+      const r = await runScenario({ ...common, events, subscriptions });
+      results.push(r);
+      process.stdout.write(
+        `  at ${r.rate}/s: p50 ${r.atRate.p50Ms} ms, p95 ${r.atRate.p95Ms} ms, p99 ${r.atRate.p99Ms} ms, ${r.atRate.dispatchedPerSec}/s dispatched; ` +
+        `flat out: ${r.flatOut.dispatchedPerSec}/s dispatched; peak RSS ${r.peakRssMb} MB\n` +
+        `  at ${r.rate}/s, accepted → execution created: p50 ${r.atRate.matchP50Ms} / p99 ${r.atRate.matchP99Ms} ms; ` +
+        `execution created → assigned: p50 ${r.atRate.dispatchP50Ms} / p99 ${r.atRate.dispatchP99Ms} ms\n`,
+      );
+    }
+  }
+  process.stdout.write(`\n${table(results)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

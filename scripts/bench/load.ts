@@ -1,0 +1,53 @@
+/** Load generation and figures for the benchmark. */
+
+export interface LoadOptions {
+  baseUrl: string;
+  teamApiKey: string;
+  eventTypes: string[];
+  count: number;
+  /** Offered events per second (open loop); 0 = as fast as `concurrency` requests in flight allow. */
+  rate: number;
+  concurrency: number;
+}
+
+/** Nearest-rank percentile of ascending values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export async function waitUntil(probe: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Posts `count` events to `/api/events`. With a rate, event i is sent at start + i/rate (never more
+ * than `concurrency` in flight); answers the accepted events' ids in order.
+ */
+export async function sendEvents(o: LoadOptions): Promise<string[]> {
+  const ids: string[] = new Array(o.count);
+  const start = performance.now();
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    while (next < o.count) {
+      const i = next++;
+      if (o.rate > 0) {
+        const due = start + (i * 1000) / o.rate - performance.now();
+        if (due > 0) await new Promise((r) => setTimeout(r, due));
+      }
+      const res = await fetch(`${o.baseUrl}/api/events`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${o.teamApiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ eventType: o.eventTypes[i % o.eventTypes.length], sourceType: 'bench', sourceId: 'bench/load', payload: { i } }),
+      });
+      if (res.status !== 202) throw new Error(`bench: POST /api/events answered ${res.status}: ${await res.text()}`);
+      ids[i] = ((await res.json()) as { id: string }).id;
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, sender));
+  return ids;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb } from '../../server/db/knex';
+import { BenchWorker } from './fake-worker';
+import { percentile, sendEvents, waitUntil } from './load';
+import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
+import { seedDatabase } from './seed';
+
+export interface ScenarioOptions {
+  events: number;
+  subscriptions: number;
+  workers: number;
+  slotsPerWorker: number;
+  personas: number;
+  /** Offered rate of the latency phase (events/s). */
+  rate: number;
+  /** Requests in flight during the throughput phase. */
+  concurrency: number;
+  redisUrl: string;
+}
+
+export interface Phase {
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Events assigned per second, from the first event accepted to the last assignment. */
+  dispatchedPerSec: number;
+  /** Where the time goes: event accepted → execution created (matcher), and execution created → assigned (dispatcher). */
+  matchP50Ms: number;
+  matchP99Ms: number;
+  dispatchP50Ms: number;
+  dispatchP99Ms: number;
+}
+
+export interface ScenarioResult extends ScenarioOptions {
+  /** Events offered at `rate`: the latency a user sees under that load. */
+  atRate: Phase;
+  /** Events sent as fast as the API takes them: the sustained dispatch rate. */
+  flatOut: Phase;
+  peakRssMb: number;
+}
+
+const KEYS = {
+  MASTER_KEY: 'b'.repeat(64),
+  TEAM_API_KEY: `bench_team_key_${randomBytes(8).toString('hex')}`,
+  WORKER_TOKEN: `bench_worker_token_${randomBytes(8).toString('hex')}`,
+};
+
+const round = (v: number) => Math.round(v * 10) / 10;
+
+/** Latency = assignment received by a worker − the event's `createdAt` (when the API accepted it). */
+async function figures(dbFile: string, ids: string[], assigned: Map<string, number>): Promise<Phase> {
+  const db = openDb(dbFile);
+  const measured = new Set(ids);
+  const rows = (await db('executions as x').join('events as e', 'e.id', 'x.event_id')
+    .select('x.id as executionId', 'x.created_at as executionCreatedAt', 'e.id as eventId', 'e.created_at as createdAt')) as Array<{
+      executionId: string; executionCreatedAt: string; eventId: string; createdAt: string;
+    }>;
+  await db.destroy();
+  const latencies: number[] = [];
+  const match: number[] = [];
+  const dispatch: number[] = [];
+  let first = Infinity;
+  let last = 0;
+  for (const r of rows) {
+    if (!measured.has(r.eventId)) continue;
+    const created = Date.parse(r.createdAt);
+    const at = assigned.get(r.executionId)!;
+    latencies.push(Math.max(0, at - created));
+    match.push(Date.parse(r.executionCreatedAt) - created);
+    dispatch.push(Math.max(0, at - Date.parse(r.executionCreatedAt)));
+    first = Math.min(first, created);
+    last = Math.max(last, at);
+  }
+  for (const l of [latencies, match, dispatch]) l.sort((a, b) => a - b);
+  return {
+    matchP50Ms: round(percentile(match, 50)), matchP99Ms: round(percentile(match, 99)),
+    dispatchP50Ms: round(percentile(dispatch, 50)), dispatchP99Ms: round(percentile(dispatch, 99)),
+    p50Ms: round(percentile(latencies, 50)), p95Ms: round(percentile(latencies, 95)), p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies[latencies.length - 1]), dispatchedPerSec: Math.round(latencies.length / ((last - first) / 1000)),
+  };
+}
+
+/**
+ * One combination: a fresh database (seeded) and queue prefix, the orchestrator in a child process,
+ * fake workers in this one. After a warm-up, `events` events at `rate`/s (latency phase), then
+ * `events` more as fast as the API takes them (throughput phase); each phase drains before the next.
+ */
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-bench-'));
+  const prefix = `pc-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const dbFile = path.join(dir, 'personas.db');
+  const { eventTypes } = await seedDatabase(dbFile, o.personas, o.subscriptions);
+  const [httpPort, wsPort] = [await freePort(), await freePort()];
+  const child = await startOrchestrator({
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, DAC_DB_PATH: dbFile, REDIS_URL: o.redisUrl,
+    QUEUE_PREFIX: prefix, HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    CLAUDE_TOKEN: 'sk-ant-bench-token-not-used-by-fake-workers',
+  }, httpPort);
+  const assigned = new Map<string, number>();
+  const workers = Array.from({ length: o.workers }, (_v, i) =>
+    new BenchWorker(`http://127.0.0.1:${wsPort}`, `bench-worker-${i}`, o.slotsPerWorker, KEYS.WORKER_TOKEN, (id, at) => assigned.set(id, at)));
+  try {
+    await Promise.all(workers.map((w) => w.register()));
+    const load = { baseUrl: `http://127.0.0.1:${httpPort}`, teamApiKey: KEYS.TEAM_API_KEY, eventTypes };
+    const phase = async (count: number, rate: number, concurrency: number): Promise<string[]> => {
+      const before = assigned.size;
+      const ids = await sendEvents({ ...load, count, rate, concurrency });
+      await waitUntil(() => assigned.size >= before + count, `${count} assignments`, 10 * 60_000);
+      return ids;
+    };
+    await phase(Math.min(500, Math.max(50, Math.floor(o.events / 10))), 0, 8); // warm-up, not measured
+    const atRate = await figures(dbFile, await phase(o.events, o.rate, 256), assigned);
+    const flatOut = await figures(dbFile, await phase(o.events, 0, o.concurrency), assigned);
+    return { ...o, atRate, flatOut, peakRssMb: peakRssMb(child.pid!) };
+  } finally {
+    for (const w of workers) w.close();
+    await stopOrchestrator(child);
+    await deletePrefix(o.redisUrl, prefix);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
