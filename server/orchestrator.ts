@@ -66,7 +66,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   const secretsFor = (e: Parameters<typeof executionSecrets>[1]) => executionSecrets(assignmentDeps, e);
   dispatcher = new Dispatcher({
     db, logger, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, registry, gateway, tracker,
-    buildAssignment: (e) => buildAssignment(assignmentDeps, e),
+    buildAssignment: (e, persona) => buildAssignment(assignmentDeps, e, persona),
     secretsFor,
   });
   gateway.setHandler(

@@ -92,17 +92,18 @@ export async function updateExecution(db: Knex, id: string, fields: Partial<Exec
 }
 
 /**
- * Moves an execution to `fields.status` only if it is currently in one of `from`; answers whether it moved.
- * This is how concurrent finishers (result, cancel, timeout, disconnect) agree on who wins.
+ * Moves an execution to `fields.status` only if it is currently in one of `from`; answers the row as
+ * it is afterwards, or undefined if it did not move. This is how concurrent finishers (result,
+ * cancel, timeout, disconnect) agree on who wins.
  */
 export async function transitionExecution(
   db: Knex,
   id: string,
   from: readonly ExecutionStatus[],
   fields: Partial<Execution> & { status: ExecutionStatus },
-): Promise<boolean> {
-  const n = await db('executions').where({ id }).whereIn('status', from as ExecutionStatus[]).update(toRow(fields));
-  return n > 0;
+): Promise<Execution | undefined> {
+  const rows = await db('executions').where({ id }).whereIn('status', from as ExecutionStatus[]).update(toRow(fields)).returning('*');
+  return rows.length > 0 ? fromRow(rows[0]) : undefined;
 }
 
 export async function listExecutionsByStatus(db: Knex, status: ExecutionStatus): Promise<Execution[]> {

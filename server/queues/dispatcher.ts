@@ -5,7 +5,7 @@ import { QUEUE_NAMES, type ExecutionJob } from '../../shared/queues';
 import type { AssignAck, AssignPayload, CancelPayload } from '../../shared/socket-events';
 import * as executions from '../db/executions';
 import type { Execution } from '../db/executions';
-import { getPersona } from '../db/personas';
+import { getPersona, type Persona } from '../db/personas';
 import type { WorkerRegistry } from '../gateway/worker-registry';
 import { AssignmentError } from '../services/assignment-error';
 import type { Run, RunTracker } from '../services/run-tracker';
@@ -20,7 +20,7 @@ export interface DispatcherDeps {
   gateway: { assign(workerId: string, p: AssignPayload): Promise<AssignAck>; cancel(workerId: string, p: CancelPayload): boolean };
   tracker: RunTracker;
   /** Everything the worker needs (prompt, env with secrets, timeout), and the secrets to scrub. */
-  buildAssignment(execution: Execution): Promise<{ payload: AssignPayload; secrets: string[] }>;
+  buildAssignment(execution: Execution, persona?: Persona): Promise<{ payload: AssignPayload; secrets: string[] }>;
   /** The secret values of an execution, for scrubbing output of a run adopted after a restart. */
   secretsFor(execution: Execution): Promise<string[]>;
   /** Delay before a job over its persona's maxConcurrent is looked at again. */
@@ -105,7 +105,7 @@ export class Dispatcher {
     }
     const run = tracker.track({ executionId, personaId: execution.personaId, workerId: worker.workerId, secrets: [] });
     try {
-      return await this.assignAndWait(job, token, execution, run);
+      return await this.assignAndWait(job, token, execution, run, persona);
     } catch (err) {
       // Delayed, or failed after giving the run back (untracked): BullMQ retries the job.
       if (err instanceof DelayedError || !tracker.get(executionId)) throw err;
@@ -118,13 +118,13 @@ export class Dispatcher {
   }
 
   /** Builds the assignment, hands it to the reserved worker, marks the row running, and waits for the end. */
-  private async assignAndWait(job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run): Promise<string> {
+  private async assignAndWait(job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run, persona?: Persona): Promise<string> {
     const { db, tracker, logger } = this.deps;
     const executionId = execution.id;
     const workerId = run.workerId!;
     let assignment: { payload: AssignPayload; secrets: string[] };
     try {
-      assignment = await this.deps.buildAssignment(execution);
+      assignment = await this.deps.buildAssignment(execution, persona);
     } catch (err) {
       if (!(err instanceof AssignmentError)) throw err;
       await tracker.finish(executionId, { status: 'failed', error: err.message });
@@ -144,7 +144,7 @@ export class Dispatcher {
     });
     // Not moved: cancelled while we were assigning; stop it on the worker, whose result closes the run.
     if (!moved) tracker.cancel(executionId);
-    else tracker.started(run, assignment.payload.timeoutMs);
+    else tracker.started(run, startedAt, assignment.payload.timeoutMs);
     await run.done;
     return 'finished';
   }
@@ -179,7 +179,9 @@ export class Dispatcher {
     if (existing) return existing;
     const secrets = await this.deps.secretsFor(execution).catch(() => []);
     const claimedBy = registry.findRunning(execution.id);
-    const run = tracker.track({ executionId: execution.id, personaId: execution.personaId, workerId: claimedBy ?? execution.workerId, secrets });
+    const run = tracker.track({
+      executionId: execution.id, personaId: execution.personaId, workerId: claimedBy ?? execution.workerId, secrets, startedAt: execution.startedAt,
+    });
     if (!claimedBy) tracker.awaitWorker(run);
     const timeoutMs = execution.timeoutMs ?? 0;
     if (timeoutMs > 0 && execution.startedAt) {

@@ -33,10 +33,11 @@ export function modelFromProfile(profile: string | null): string | undefined {
   }
 }
 
-async function personaOf(db: Knex, execution: Execution): Promise<Persona | undefined> {
+async function personaOf(db: Knex, execution: Execution, loaded?: Persona): Promise<Persona | undefined> {
   if (!execution.personaId) return undefined;
-  const persona = await getPersona(db, execution.personaId);
+  const persona = loaded?.id === execution.personaId ? loaded : await getPersona(db, execution.personaId);
   if (!persona) throw new AssignmentError(`persona_not_found: persona '${execution.personaId}' no longer exists`);
+  if (!persona.enabled) throw new AssignmentError(`persona_disabled: persona '${persona.name}' was disabled before the run started`);
   return persona;
 }
 
@@ -64,10 +65,15 @@ async function tokenOf(deps: AssignmentDeps): Promise<string> {
  * Everything a worker needs for one execution: the assembled prompt (raw prompt without a persona),
  * the env (decrypted credentials + Claude token), timeout (request, else persona, else default),
  * allowed tools, model and turn limit; plus the secret values the output must be scrubbed of.
- * Throws AssignmentError with a reason a person can act on.
+ * `loadedPersona` saves a read when the caller has the persona already. Throws AssignmentError with
+ * a reason a person can act on.
  */
-export async function buildAssignment(deps: AssignmentDeps, execution: Execution): Promise<{ payload: AssignPayload; secrets: string[] }> {
-  const persona = await personaOf(deps.db, execution);
+export async function buildAssignment(
+  deps: AssignmentDeps,
+  execution: Execution,
+  loadedPersona?: Persona,
+): Promise<{ payload: AssignPayload; secrets: string[] }> {
+  const persona = await personaOf(deps.db, execution, loadedPersona);
   const tools = persona ? await listPersonaTools(deps.db, persona.id) : [];
   const credentials = await credentialsOf(deps, persona);
   const token = await tokenOf(deps);

@@ -27,6 +27,8 @@ export interface Run {
   timedOut: boolean;
   /** Set when a person asked to cancel: only then does the run end `cancelled`. */
   cancelRequested: boolean;
+  /** When the row became `running` (for durationMs without re-reading it). */
+  startedAt: string | null;
   timers: Set<NodeJS.Timeout>;
   graceTimer?: NodeJS.Timeout;
   done: Promise<void>;
@@ -77,12 +79,13 @@ export class RunTracker {
   }
 
   /** Starts tracking; synchronous so the capacity check and the reservation happen in one tick. */
-  track(opts: { executionId: string; personaId: string | null; workerId: string | null; secrets: string[] }): Run {
+  track(opts: { executionId: string; personaId: string | null; workerId: string | null; secrets: string[]; startedAt?: string | null }): Run {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const run: Run = {
       executionId: opts.executionId, personaId: opts.personaId, workerId: opts.workerId,
-      scrub: createScrubber(opts.secrets), timedOut: false, cancelRequested: false, timers: new Set(), done, resolve,
+      scrub: createScrubber(opts.secrets), timedOut: false, cancelRequested: false, startedAt: opts.startedAt ?? null,
+      timers: new Set(), done, resolve,
     };
     this.runs.set(opts.executionId, run);
     return run;
@@ -103,7 +106,8 @@ export class RunTracker {
   }
 
   /** The worker accepted and the row is `running`: followers hear it and the timeout starts. */
-  started(run: Run, timeoutMs: number): void {
+  started(run: Run, startedAt: string, timeoutMs: number): void {
+    run.startedAt = startedAt;
     this.deps.bus.publishStatus(run.executionId, 'running');
     this.startTimeout(run, timeoutMs);
   }
@@ -173,8 +177,7 @@ export class RunTracker {
     if (run?.timedOut && status !== 'completed') [status, error] = ['failed', 'timeout'];
     else if (status === 'cancelled' && run && !run.cancelRequested) [status, error] = ['failed', error && error !== 'cancelled' ? error : 'worker_shutdown'];
     try {
-      const row = await executions.getExecution(this.deps.db, executionId);
-      if (!row) return undefined;
+      const startedAt = run ? run.startedAt : (await executions.getExecution(this.deps.db, executionId))?.startedAt ?? null;
       const completedAt = this.now();
       const moved = await executions.transitionExecution(this.deps.db, executionId, ['queued', 'running'], {
         status: status as ExecutionStatus,
@@ -185,10 +188,11 @@ export class RunTracker {
         numTurns: outcome.numTurns ?? null,
         sessionId: outcome.sessionId ?? null,
         completedAt: completedAt.toISOString(),
-        durationMs: row.startedAt ? completedAt.getTime() - Date.parse(row.startedAt) : null,
+        durationMs: startedAt ? completedAt.getTime() - Date.parse(startedAt) : null,
         updatedAt: completedAt.toISOString(),
       });
-      const final = (await executions.getExecution(this.deps.db, executionId))!;
+      const final = moved ?? (await executions.getExecution(this.deps.db, executionId));
+      if (!final) return undefined;
       this.deps.bus.publishEnd({ executionId, status: final.status, error: final.error });
       if (moved) {
         this.deps.logger.info({ executionId, status: final.status, error: final.error, durationMs: final.durationMs }, 'execution finished');
