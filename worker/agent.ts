@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { extractProtocolMessages } from '../shared/protocol';
+import { createScrubber } from '../shared/scrub';
 import {
   assignPayload, cancelPayload,
   type AssignAck, type AssignPayload, type OutputPayload, type ProtocolPayload, type ResultPayload,
@@ -117,7 +118,9 @@ export class WorkerAgent {
       .then((result) => {
         batcher.close(); // the last output goes before the result
         this.running.delete(a.executionId);
-        log.info({ status: result.status, error: result.error, exitCode: result.exitCode }, 'execution finished');
+        // The error may quote CLI output; the orchestrator scrubs what it stores, the worker what it logs.
+        const error = result.error === null ? null : createScrubber(Object.values(a.env))(result.error);
+        log.info({ status: result.status, error, exitCode: result.exitCode }, 'execution finished');
         outbound.sendResult(result);
       })
       .catch((err: unknown) => log.error({ err }, 'reporting the result failed'));
