@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { VERSION } from '../../shared/version';
+import type { ClaudeTokenStatus } from '../domain/claude-token';
 import { countExecutionsByStatus, EXECUTION_STATUSES } from '../db/executions';
 import { countPersonas } from '../db/stats';
 import type { WorkerSummary } from '../http/context';
@@ -19,6 +20,8 @@ export interface SystemStatus {
   /** Every status is present, 0 when none. */
   executions: Record<string, number>;
   personas: number;
+  /** Whether executions can authenticate to Claude (never the token itself). */
+  claude: ClaudeTokenStatus;
 }
 
 export interface StatusDeps {
@@ -26,6 +29,7 @@ export interface StatusDeps {
   queues: Queues;
   logger: Logger;
   workers(): WorkerSummary[];
+  claudeStatus(): Promise<ClaudeTokenStatus>;
   /** How long to wait for Redis before reporting a queue unavailable. */
   queueTimeoutMs?: number;
 }
@@ -52,12 +56,13 @@ export async function queueCounts(queue: Pick<Queue, 'getJobCounts' | 'name'>, l
 /** `GET /api/status`: what runs, what waits, and what the records hold. */
 export async function systemStatus(deps: StatusDeps): Promise<SystemStatus> {
   const timeoutMs = deps.queueTimeoutMs ?? 1500;
-  const [events, executions, triggers, byStatus, personas] = await Promise.all([
+  const [events, executions, triggers, byStatus, personas, claude] = await Promise.all([
     queueCounts(deps.queues.events, deps.logger, timeoutMs),
     queueCounts(deps.queues.executions, deps.logger, timeoutMs),
     queueCounts(deps.queues.triggers, deps.logger, timeoutMs),
     countExecutionsByStatus(deps.db),
     countPersonas(deps.db),
+    deps.claudeStatus(),
   ]);
   const queues = { events, executions, triggers };
   const degraded = Object.values(queues).some((q) => 'error' in q);
@@ -69,5 +74,6 @@ export async function systemStatus(deps: StatusDeps): Promise<SystemStatus> {
     queues,
     executions: { ...Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])), ...byStatus },
     personas,
+    claude,
   };
 }

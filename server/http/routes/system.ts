@@ -7,7 +7,7 @@ export function systemRouter(ctx: AppContext): Router {
   const r = Router();
 
   r.get('/status', async (_req, res) => {
-    res.json(await systemStatus({ db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers() }));
+    res.json(await systemStatus({ db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers(), claudeStatus: () => ctx.claudeToken.status() }));
   });
 
   return r;

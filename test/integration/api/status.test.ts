@@ -49,6 +49,7 @@ describe('GET /api/status', () => {
       queues: { events: expect.any(Object), executions: expect.any(Object), triggers: expect.any(Object) },
       executions: { queued: 0, running: 0, completed: 2, failed: 1, cancelled: 0 },
       personas: 2,
+      claude: expect.objectContaining({ connected: false, source: null }),
     });
     expect(res.body.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(res.body.queues.events.delayed).toBe(1);
