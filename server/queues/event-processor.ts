@@ -1,10 +1,11 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
+import type { Knex } from 'knex';
 import { QUEUE_NAMES, type EventJob } from '../../shared/queues';
 import { claimEvent, getEvent, transitionEvent, type Event, type EventStatus } from '../db/events';
 import { findSubscriptionCandidates } from '../db/subscriptions';
 import { matchSubscriptions, uniquePersonaIds } from '../domain/matching';
 import { nowFrom, type BusDeps } from '../services/events';
-import { enqueueExecution } from '../services/executions';
+import { addExecutionJob, createExecution } from '../services/executions';
 
 export interface EventProcessorDeps extends BusDeps {
   /** Events deeper than this are `skipped` (CHAIN_DEPTH_LIMIT). */
@@ -16,17 +17,27 @@ interface Outcome {
   error: string | null;
 }
 
-/** Creates one execution per matched, enabled persona and sums up the event's final status. */
-async function dispatch(deps: EventProcessorDeps, event: Event): Promise<Outcome> {
-  const matches = matchSubscriptions(event, await findSubscriptionCandidates(deps.db, event.eventType, event.targetPersonaId));
-  if (matches.length === 0) return { status: 'skipped', error: 'no subscription matched' };
+interface Matched {
+  outcome: Outcome;
+  /** Executions whose jobs are added once the rows are committed. */
+  jobs: string[];
+}
+
+/**
+ * Writes one execution row per matched, enabled persona (in the caller's transaction) and sums up
+ * the event's final status. A persona whose row cannot be written is reported, not thrown.
+ */
+async function createExecutions(deps: EventProcessorDeps, trx: Knex, event: Event): Promise<Matched> {
+  const matches = matchSubscriptions(event, await findSubscriptionCandidates(trx, event.eventType, event.targetPersonaId));
+  if (matches.length === 0) return { outcome: { status: 'skipped', error: 'no subscription matched' }, jobs: [] };
   let created = 0;
+  const jobs: string[] = [];
   const failures: string[] = [];
   for (const personaId of uniquePersonaIds(matches)) {
     const match = matches.find((m) => m.personaId === personaId)!;
     if (!match.personaEnabled) continue;
     try {
-      await enqueueExecution(deps, {
+      const row = await createExecution(trx, {
         personaId,
         eventId: event.id,
         prompt: null,
@@ -35,36 +46,44 @@ async function dispatch(deps: EventProcessorDeps, event: Event): Promise<Outcome
         chainDepth: event.chainDepth,
       });
       created += 1;
+      if (row.needsJob) jobs.push(row.execution.id);
     } catch (err) {
       deps.logger.error({ err, eventId: event.id, personaId }, 'could not create execution for event');
       failures.push(`${personaId}: ${(err as Error).message}`);
     }
   }
-  if (created === 0 && failures.length === 0) return { status: 'skipped', error: 'every matching persona is disabled' };
-  if (failures.length === 0) return { status: 'delivered', error: null };
-  return { status: created === 0 ? 'failed' : 'partial', error: failures.join('; ') };
+  if (created === 0 && failures.length === 0) return { outcome: { status: 'skipped', error: 'every matching persona is disabled' }, jobs };
+  if (failures.length === 0) return { outcome: { status: 'delivered', error: null }, jobs };
+  return { outcome: { status: created === 0 ? 'failed' : 'partial', error: failures.join('; ') }, jobs };
 }
 
 /**
  * Processes one event job: `pending`/`processing` → `processing` → `delivered` / `partial` /
- * `skipped` / `failed`. An event already in a final state is left alone (a redelivered job), and a
- * retried job creates no duplicate execution (unique per event and persona). Unexpected errors throw
- * so BullMQ retries the job.
+ * `skipped` / `failed`. The claim, the execution rows and the final status are one transaction (one
+ * commit instead of one per statement); the executions' jobs are added after it commits, so a job
+ * never names a row that is not there (the outbox adds any job a crash left out). An event already
+ * in a final state is left alone (a redelivered job), and a retried job creates no duplicate
+ * execution (unique per event and persona). Unexpected errors throw so BullMQ retries the job.
  */
 export async function processEvent(deps: EventProcessorDeps, eventId: string): Promise<EventStatus | null> {
-  const event = await claimEvent(deps.db, eventId);
-  if (!event) {
+  const matched = await deps.db.transaction(async (trx): Promise<Matched | undefined> => {
+    const event = await claimEvent(trx, eventId);
+    if (!event) return undefined;
+    const result: Matched =
+      event.chainDepth > deps.chainDepthLimit
+        ? { outcome: { status: 'skipped', error: `chain depth ${event.chainDepth} exceeds the limit of ${deps.chainDepthLimit} (CHAIN_DEPTH_LIMIT)` }, jobs: [] }
+        : await createExecutions(deps, trx, event);
+    await transitionEvent(trx, eventId, ['processing'], { ...result.outcome, processedAt: nowFrom(deps).toISOString() });
+    return result;
+  });
+  if (!matched) {
     // Already processed (a redelivered job) or unknown: nothing to do either way.
     const existing = await getEvent(deps.db, eventId);
     if (!existing) deps.logger.warn({ eventId, queue: QUEUE_NAMES.events }, 'event job for an unknown event; ignored');
     return existing?.status ?? null;
   }
-  const outcome: Outcome =
-    event.chainDepth > deps.chainDepthLimit
-      ? { status: 'skipped', error: `chain depth ${event.chainDepth} exceeds the limit of ${deps.chainDepthLimit} (CHAIN_DEPTH_LIMIT)` }
-      : await dispatch(deps, event);
-  await transitionEvent(deps.db, eventId, ['processing'], { ...outcome, processedAt: nowFrom(deps).toISOString() });
-  return outcome.status;
+  for (const executionId of matched.jobs) await addExecutionJob(deps, executionId);
+  return matched.outcome.status;
 }
 
 export interface WorkerOptions {
