@@ -24,9 +24,11 @@ export function redisConnection(redisUrl: string): ConnectionOptions {
 
 export function createQueues(redisUrl: string, prefix: string): Queues {
   const opts = { connection: redisConnection(redisUrl), prefix };
+  // A completed event job is deleted at once: the `events` row is the record, and keeping the last
+  // 1,000 costs Redis a sorted-set insert and a trim on every event.
   const events = new Queue<EventJob>(QUEUE_NAMES.events, {
     ...opts,
-    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 5000 },
+    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: 5000 },
   });
   const executions = new Queue<ExecutionJob>(QUEUE_NAMES.executions, {
     ...opts,
