@@ -59,22 +59,22 @@ async function createExecutions(deps: EventProcessorDeps, trx: Knex, event: Even
 
 /**
  * Processes one event job: `pending`/`processing` → `processing` → `delivered` / `partial` /
- * `skipped` / `failed`. The claim, the execution rows and the final status are one transaction (one
- * commit instead of one per statement); the executions' jobs are added after it commits, so a job
- * never names a row that is not there (the outbox adds any job a crash left out). An event already
- * in a final state is left alone (a redelivered job), and a retried job creates no duplicate
- * execution (unique per event and persona). Unexpected errors throw so BullMQ retries the job.
+ * `skipped` / `failed`. The claim and the execution rows are one transaction (one commit instead of
+ * one per statement). The executions' jobs are added after it commits, so a job never names a row
+ * that is not there, and the final status is written after them, so a final event has its jobs in
+ * the queue (a crash in between leaves the event `processing`: its job is retried and re-adds them,
+ * idempotently). An event already in a final state is left alone (a redelivered job), and a retried
+ * job creates no duplicate execution (unique per event and persona). Unexpected errors throw so
+ * BullMQ retries the job.
  */
 export async function processEvent(deps: EventProcessorDeps, eventId: string): Promise<EventStatus | null> {
   const matched = await deps.db.transaction(async (trx): Promise<Matched | undefined> => {
     const event = await claimEvent(trx, eventId);
     if (!event) return undefined;
-    const result: Matched =
-      event.chainDepth > deps.chainDepthLimit
-        ? { outcome: { status: 'skipped', error: `chain depth ${event.chainDepth} exceeds the limit of ${deps.chainDepthLimit} (CHAIN_DEPTH_LIMIT)` }, jobs: [] }
-        : await createExecutions(deps, trx, event);
-    await transitionEvent(trx, eventId, ['processing'], { ...result.outcome, processedAt: nowFrom(deps).toISOString() });
-    return result;
+    if (event.chainDepth > deps.chainDepthLimit) {
+      return { outcome: { status: 'skipped', error: `chain depth ${event.chainDepth} exceeds the limit of ${deps.chainDepthLimit} (CHAIN_DEPTH_LIMIT)` }, jobs: [] };
+    }
+    return createExecutions(deps, trx, event);
   });
   if (!matched) {
     // Already processed (a redelivered job) or unknown: nothing to do either way.
@@ -83,6 +83,7 @@ export async function processEvent(deps: EventProcessorDeps, eventId: string): P
     return existing?.status ?? null;
   }
   for (const executionId of matched.jobs) await addExecutionJob(deps, executionId);
+  await transitionEvent(deps.db, eventId, ['processing'], { ...matched.outcome, processedAt: nowFrom(deps).toISOString() });
   return matched.outcome.status;
 }
 
