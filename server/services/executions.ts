@@ -21,20 +21,12 @@ export interface NewExecution {
   chainDepth?: number;
 }
 
-/** A created (or already existing) execution row, and whether it still needs its job added. */
-export interface CreatedExecution {
-  execution: Execution;
-  created: boolean;
-  /** True when the row is `queued`: its job must be added (again; the job id makes that idempotent). */
-  needsJob: boolean;
-}
-
 /**
- * Writes a `queued` execution row only (no job): the first half of `enqueueExecution`, for a caller
- * that writes several rows in one transaction and adds their jobs after it commits. With an
- * `eventId`, at most one execution exists per (event, persona); a repeat answers the existing one.
+ * Writes a `queued` execution and adds its job (`jobId` = execution id). The row comes first: if
+ * Redis refuses the job, the row stays `queued` and the reconciler adds the job later (outbox).
+ * With an `eventId`, at most one execution exists per (event, persona); a repeat answers the existing one.
  */
-export async function createExecution(db: Knex, input: NewExecution): Promise<CreatedExecution> {
+export async function enqueueExecution(deps: ExecutionDeps, input: NewExecution): Promise<{ execution: Execution; created: boolean }> {
   const now = nowIso();
   const execution: Execution = {
     id: randomUUID(),
@@ -50,24 +42,17 @@ export async function createExecution(db: Knex, input: NewExecution): Promise<Cr
     createdAt: now,
     updatedAt: now,
   };
-  const created = await repo.insertExecution(db, execution);
+  const created = await repo.insertExecution(deps.db, execution);
   if (!created && input.eventId && input.personaId) {
-    const existing = await repo.getExecutionForEvent(db, input.eventId, input.personaId);
-    // The previous attempt may have died between the row and the job: it needs its job if still queued.
-    if (existing) return { execution: existing, created: false, needsJob: existing.status === 'queued' };
+    const existing = await repo.getExecutionForEvent(deps.db, input.eventId, input.personaId);
+    if (existing) {
+      // The previous attempt may have died between the row and the job: adding again is idempotent.
+      if (existing.status === 'queued') await addExecutionJob(deps, existing.id);
+      return { execution: existing, created: false };
+    }
   }
-  return { execution, created: true, needsJob: true };
-}
-
-/**
- * Writes a `queued` execution and adds its job (`jobId` = execution id). The row comes first: if
- * Redis refuses the job, the row stays `queued` and the reconciler adds the job later (outbox).
- * With an `eventId`, at most one execution exists per (event, persona); a repeat answers the existing one.
- */
-export async function enqueueExecution(deps: ExecutionDeps, input: NewExecution): Promise<{ execution: Execution; created: boolean }> {
-  const { execution, created, needsJob } = await createExecution(deps.db, input);
-  if (needsJob) await addExecutionJob(deps, execution.id);
-  return { execution, created };
+  await addExecutionJob(deps, execution.id);
+  return { execution, created: true };
 }
 
 /** Adds the job for a queued execution; failure is logged, not thrown (the reconciler retries). */
