@@ -1,4 +1,5 @@
 import { assemblePrompt, type PromptInput } from '../../server/domain/prompt';
+import { partBody } from '../helpers/prompt-parts';
 
 const base: PromptInput = {
   persona: { name: 'P', description: null, systemPrompt: 'S', structuredPrompt: null },
@@ -9,15 +10,6 @@ const base: PromptInput = {
 };
 
 const promptWith = (input: unknown): string => assemblePrompt({ ...base, input });
-
-/** The body of the part under `heading`, up to the next level-2 heading. */
-function partBody(prompt: string, heading: string): string {
-  const start = prompt.indexOf(`\n\n${heading}\n`);
-  if (start < 0) throw new Error(`no part ${heading}`);
-  const from = start + heading.length + 3;
-  const end = prompt.indexOf('\n\n## ', from);
-  return prompt.slice(from, end < 0 ? undefined : end);
-}
 
 describe('Input Data', () => {
   it('splits _use_case and _time_filter out and shows the rest as pretty JSON', () => {

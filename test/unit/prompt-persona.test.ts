@@ -1,19 +1,11 @@
 import { assemblePrompt, personaBoundary, PROMPT_HEADINGS, type PromptPersona } from '../../server/domain/prompt';
+import { partBody } from '../helpers/prompt-parts';
 
 const FIXED_HEADINGS = new Set<string>(Object.values(PROMPT_HEADINGS));
 
 function promptFor(fields: Partial<PromptPersona>): string {
   const persona: PromptPersona = { name: 'P', description: null, systemPrompt: null, structuredPrompt: null, ...fields };
   return assemblePrompt({ persona, tools: [], credentialEnvNames: [], input: null, task: null });
-}
-
-/** The body between `heading` and the next part. */
-function partBody(prompt: string, heading: string): string {
-  const start = prompt.indexOf(`\n\n${heading}\n`);
-  if (start < 0) throw new Error(`no part ${heading}`);
-  const from = start + heading.length + 3;
-  const end = prompt.indexOf('\n\n## ', from);
-  return prompt.slice(from, end < 0 ? undefined : end);
 }
 
 describe('description', () => {

@@ -1,4 +1,5 @@
 import { assemblePrompt, PROTOCOL_KEYS, PROTOCOLS, type PromptInput, type PromptTool } from '../../server/domain/prompt';
+import { partBody } from '../helpers/prompt-parts';
 
 const base: PromptInput = {
   persona: { name: 'P', description: null, systemPrompt: 'S', structuredPrompt: null },
@@ -16,15 +17,6 @@ const tool: PromptTool = {
   inputSchema: { type: 'object', required: ['project'] },
   requiresCredentialType: 'gitlab',
 };
-
-/** The body of the part under `heading`, up to the next level-2 heading. */
-function partBody(prompt: string, heading: string): string {
-  const start = prompt.indexOf(`\n\n${heading}\n`);
-  if (start < 0) throw new Error(`no part ${heading}`);
-  const from = start + heading.length + 3;
-  const end = prompt.indexOf('\n\n## ', from);
-  return prompt.slice(from, end < 0 ? undefined : end);
-}
 
 describe('Available Tools', () => {
   it('renders one block per tool with every field', () => {
