@@ -9,6 +9,7 @@ import {
 } from '../domain/claude-token';
 import { buildAuthorizeUrl, codeChallengeS256, createCodeVerifier, createState, splitPastedCode } from '../domain/pkce';
 import { requestTokens, type FetchFn, type TokenEndpoint } from './oauth-token-endpoint';
+import { CachedRow } from './cached-row';
 import { openSealedText, sealText } from './sealed-text';
 
 export interface OAuthSettings {
@@ -53,10 +54,11 @@ export class ClaudeTokenService {
   private inFlight?: Promise<ClaudeTokenStatus>;
   private lastError: string | null = null;
   private lastFailureAt = 0;
-  /** The stored row as last read (undefined: none stored); `cache` unset means unknown. */
-  private cache?: { row: repo.StoredToken | undefined };
-  /** Bumped on every write, so a read that started before a write never fills the cache with the old row. */
-  private generation = 0;
+  /**
+   * The stored token row, kept in memory: this service is the only writer of the row (one
+   * orchestrator process). Saves a read (and a query) per dispatched execution.
+   */
+  private readonly stored = new CachedRow<repo.StoredToken>(() => repo.getToken(this.deps.db));
   private readonly now: () => number;
   private readonly endpoint: TokenEndpoint;
   private readonly intervalMs: number;
@@ -103,7 +105,7 @@ export class ClaudeTokenService {
     const body = { grant_type: 'authorization_code', code, state, client_id: clientId, redirect_uri: redirectUri, code_verifier: verifier };
     const tokens = await requestTokens(this.endpoint, body, [code, verifier]);
     const now = this.now();
-    await this.write(() => repo.upsertToken(this.deps.db, { ...this.sealTokens(tokens, null, now), source: 'oauth', refreshedAt: null, createdAt: iso(now) }));
+    await this.stored.write(() => repo.upsertToken(this.deps.db, { ...this.sealTokens(tokens, null, now), source: 'oauth', refreshedAt: null, createdAt: iso(now) }));
     this.lastError = null;
     this.deps.logger.info({ expiresIn: tokens.expires_in ?? null }, 'Claude subscription connected through OAuth');
     return this.status();
@@ -120,7 +122,7 @@ export class ClaudeTokenService {
   /** Stores a token given directly (POST /api/token). It replaces any stored token and is never refreshed. */
   async injectToken(token: string, opts: { expiresAt?: string } = {}): Promise<ClaudeTokenStatus> {
     const now = iso(this.now());
-    await this.write(() => repo.upsertToken(this.deps.db, {
+    await this.stored.write(() => repo.upsertToken(this.deps.db, {
       source: 'manual', accessTokenEnc: this.seal(token), refreshTokenEnc: null, tokenType: null, scope: null,
       expiresAt: opts.expiresAt ? new Date(opts.expiresAt).toISOString() : null, refreshedAt: null, createdAt: now, updatedAt: now,
     }));
@@ -136,10 +138,10 @@ export class ClaudeTokenService {
    * stored token was encrypted with another MASTER_KEY.
    */
   async current(): Promise<string | undefined> {
-    let row = await this.storedToken();
+    let row = await this.stored.read();
     if (row?.refreshTokenEnc && refreshDue(row.expiresAt, this.now(), this.marginMs) && this.mayRetryNow()) {
       await this.refresh().catch((err: Error) => this.deps.logger.warn({ reason: err.message }, 'on-demand Claude token refresh failed'));
-      row = await this.storedToken();
+      row = await this.stored.read();
     }
     if (!row) return this.deps.envToken;
     if (isExpired(row.expiresAt, this.now()) && this.deps.envToken) {
@@ -150,7 +152,7 @@ export class ClaudeTokenService {
   }
 
   async status(): Promise<ClaudeTokenStatus> {
-    const row = await this.storedToken();
+    const row = await this.stored.read();
     const envKind = this.deps.envToken ? tokenKind(this.deps.envToken) : null;
     if (!row) return connectionStatus(undefined, envKind, this.now(), null);
     let kind: TokenKind | null = 'oauth';
@@ -169,7 +171,7 @@ export class ClaudeTokenService {
 
   /** Forgets the stored token; CLAUDE_TOKEN, if set, stays in use. */
   async disconnect(): Promise<ClaudeTokenStatus> {
-    const removed = await this.write(() => repo.deleteToken(this.deps.db));
+    const removed = await this.stored.write(() => repo.deleteToken(this.deps.db));
     this.lastError = null;
     if (removed) this.deps.logger.info('stored Claude token removed');
     return this.status();
@@ -192,7 +194,7 @@ export class ClaudeTokenService {
   /** One timer pass; a failure is logged and retried on the next pass. */
   async tick(): Promise<void> {
     try {
-      const row = await this.storedToken();
+      const row = await this.stored.read();
       if (!row?.refreshTokenEnc || !refreshDue(row.expiresAt, this.now(), this.marginMs)) return;
       const status = await this.refresh();
       this.deps.logger.info({ expiresAt: status.expiresAt }, 'Claude token refreshed automatically');
@@ -202,7 +204,7 @@ export class ClaudeTokenService {
   }
 
   private async doRefresh(): Promise<ClaudeTokenStatus> {
-    const row = await this.storedToken();
+    const row = await this.stored.read();
     if (!row) throw new ConflictError('no Claude token is stored: connect with POST /api/oauth/authorize first');
     if (!row.refreshTokenEnc) throw new ConflictError(`the stored Claude token (source '${row.source}') has no refresh token`);
     const refreshToken = this.open(row.refreshTokenEnc);
@@ -216,37 +218,12 @@ export class ClaudeTokenService {
       throw err;
     }
     const fields = this.sealTokens(tokens, row.refreshTokenEnc, this.now());
-    const changed = await this.write(() => repo.updateTokenIfUnchanged(this.deps.db, row.updatedAt, {
+    const changed = await this.stored.write(() => repo.updateTokenIfUnchanged(this.deps.db, row.updatedAt, {
       ...fields, scope: fields.scope ?? row.scope, tokenType: fields.tokenType ?? row.tokenType, refreshedAt: fields.updatedAt,
     }));
     if (!changed) this.deps.logger.info('Claude token changed while refreshing; the refreshed token was discarded');
     this.lastError = null;
     return this.status();
-  }
-
-  /**
-   * The stored token row, read once and then kept in memory: this service is the only writer of the
-   * row (one orchestrator process), and every write goes through `write()`, which drops the copy.
-   * Saves a read (and a query) per dispatched execution.
-   */
-  private async storedToken(): Promise<repo.StoredToken | undefined> {
-    if (this.cache) return this.cache.row;
-    const generation = this.generation;
-    const row = await repo.getToken(this.deps.db);
-    if (generation === this.generation) this.cache = { row };
-    return row;
-  }
-
-  /** Runs a write of the token row and forgets the in-memory copy, even when the write fails. */
-  private async write<T>(work: () => Promise<T>): Promise<T> {
-    this.generation += 1;
-    this.cache = undefined;
-    try {
-      return await work();
-    } finally {
-      this.generation += 1;
-      this.cache = undefined;
-    }
   }
 
   /** After a failed refresh, on-demand attempts wait one timer interval (the timer keeps retrying). */
