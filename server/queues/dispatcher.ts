@@ -139,9 +139,15 @@ export class Dispatcher {
       return this.retryLater(job, token, 200, `worker refused: ${ack.reason ?? 'unknown'}`);
     }
     const startedAt = new Date().toISOString();
-    const moved = await executions.transitionExecution(db, executionId, ['queued'], {
-      status: 'running', workerId, startedAt, updatedAt: startedAt, timeoutMs: assignment.payload.timeoutMs,
-    });
+    let moved: Execution | undefined;
+    try {
+      moved = await executions.transitionExecution(db, executionId, ['queued'], {
+        status: 'running', workerId, startedAt, updatedAt: startedAt, timeoutMs: assignment.payload.timeoutMs,
+      });
+    } finally {
+      // A result that arrived meanwhile waited for this (see Run.assigned).
+      run.markAssigned();
+    }
     // Not moved: cancelled while we were assigning; stop it on the worker, whose result closes the run.
     if (!moved) tracker.cancel(executionId);
     else tracker.started(run, startedAt, assignment.payload.timeoutMs);
@@ -182,6 +188,7 @@ export class Dispatcher {
     const run = tracker.track({
       executionId: execution.id, personaId: execution.personaId, workerId: claimedBy ?? execution.workerId, secrets, startedAt: execution.startedAt,
     });
+    run.markAssigned(); // already `running` in the database
     if (!claimedBy) tracker.awaitWorker(run);
     const timeoutMs = execution.timeoutMs ?? 0;
     if (timeoutMs > 0 && execution.startedAt) {

@@ -31,6 +31,12 @@ export interface Run {
   startedAt: string | null;
   timers: Set<NodeJS.Timeout>;
   graceTimer?: NodeJS.Timeout;
+  /**
+   * Settles once the dispatcher has recorded the assignment (row `running`, worker, start): a
+   * worker's result can arrive before that update, and must not overtake it.
+   */
+  assigned: Promise<void>;
+  markAssigned(): void;
   done: Promise<void>;
   resolve(): void;
 }
@@ -82,10 +88,12 @@ export class RunTracker {
   track(opts: { executionId: string; personaId: string | null; workerId: string | null; secrets: string[]; startedAt?: string | null }): Run {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
+    let markAssigned!: () => void;
+    const assigned = new Promise<void>((r) => (markAssigned = r));
     const run: Run = {
       executionId: opts.executionId, personaId: opts.personaId, workerId: opts.workerId,
       scrub: createScrubber(opts.secrets), timedOut: false, cancelRequested: false, startedAt: opts.startedAt ?? null,
-      timers: new Set(), done, resolve,
+      timers: new Set(), assigned, markAssigned, done, resolve,
     };
     this.runs.set(opts.executionId, run);
     return run;
@@ -98,6 +106,7 @@ export class RunTracker {
     this.clearTimers(run);
     this.runs.delete(executionId);
     this.deps.registry.release(run.workerId, executionId);
+    run.markAssigned();
   }
 
   /** The assignment is built: output from now on is scrubbed of these values. */
@@ -202,6 +211,7 @@ export class RunTracker {
       }
       return final;
     } finally {
+      run?.markAssigned();
       run?.resolve();
     }
   }

@@ -91,6 +91,8 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
         logger.warn({ workerId, executionId: p.executionId }, 'ignoring result from a worker not assigned to this execution');
         return;
       }
+      // A fast result can arrive before the dispatcher recorded the assignment: let that land first.
+      await tracker.get(p.executionId)?.assigned;
       await tracker.finish(
         p.executionId,
         { status: p.status, error: p.error, exitCode: p.exitCode, result: p.result, costUsd: p.costUsd, numTurns: p.numTurns, sessionId: p.sessionId },

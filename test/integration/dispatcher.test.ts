@@ -69,6 +69,16 @@ describe('execution dispatcher with workers on the gateway', () => {
     expect(status.body.workers).toEqual([expect.objectContaining({ workerId: 'w-direct', slots: 1, busy: 0, free: 1 })]);
   });
 
+  it('records the worker and start of a run whose result overtakes the running update', async () => {
+    await worker('w-instant', 4, 0);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await api(o, 'POST', '/api/execute', { prompt: `instant ${i}` })).body.executionId);
+    for (const id of ids) {
+      const done = await finalStatus(o, id);
+      expect(done).toMatchObject({ status: 'completed', workerId: 'w-instant', startedAt: expect.any(String), durationMs: expect.any(Number) });
+    }
+  });
+
   it('spreads a burst over two workers and never runs a persona beyond maxConcurrent', async () => {
     const a = await worker('w-a', 3, 150);
     const b = await worker('w-b', 3, 150);
