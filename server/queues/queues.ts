@@ -43,7 +43,22 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     executions,
     triggers,
     async close() {
-      await Promise.all([events.close(), executions.close(), triggers.close()]);
+      await Promise.all([events, executions, triggers].map(closeQueue));
     },
   };
+}
+
+/**
+ * Closes a queue. BullMQ's connection drops all its listeners on close, yet a connection still
+ * being set up (Redis unreachable) later re-emits its failed start as an 'error' on it, which with
+ * no listener throws as an unhandled rejection: a no-op listener, added in the same macrotask as the
+ * close completes, keeps a shutdown while Redis is down from crashing the process.
+ */
+async function closeQueue(queue: Queue): Promise<void> {
+  try {
+    await queue.close();
+  } finally {
+    const connection = (queue as unknown as { connection?: { on?(event: 'error', fn: () => void): void } }).connection;
+    connection?.on?.('error', () => undefined);
+  }
 }
