@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readJson, writeJson } from './json-column';
+import { rowMapper } from './row-mapper';
 
 /**
  * A stored credential, ciphertext included. Only the credentials service handles this shape;
@@ -24,22 +24,14 @@ const COLUMNS: Record<keyof CredentialRecord, string> = {
   metadata: 'metadata', lastUsedAt: 'last_used_at', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
+const mapper = rowMapper<CredentialRecord>(COLUMNS, { json: ['metadata'] });
 function fromRow(row: Record<string, unknown>): CredentialRecord {
-  const c = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) c[key] = row[column] ?? null;
-  const metadata = readJson(row.metadata as string | null);
-  c.metadata = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : null;
-  return c as unknown as CredentialRecord;
+  const c = mapper.fromRow(row);
+  // Only an object is metadata; anything else stored there reads as none.
+  if (!c.metadata || typeof c.metadata !== 'object' || Array.isArray(c.metadata)) c.metadata = null;
+  return c;
 }
-
-function toRow(c: Partial<CredentialRecord>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = c[key as keyof CredentialRecord];
-    if (value !== undefined) row[column] = key === 'metadata' ? writeJson(value) : value;
-  }
-  return row;
-}
+const toRow = mapper.toRow;
 
 /** Every credential, by name then id. */
 export async function listCredentials(db: Knex): Promise<CredentialRecord[]> {

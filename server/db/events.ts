@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readJson, writeJson } from './json-column';
+import { rowMapper } from './row-mapper';
 
 /** The guide's event lifecycle. */
 export const EVENT_STATUSES = ['pending', 'processing', 'delivered', 'partial', 'skipped', 'failed'] as const;
@@ -29,22 +29,9 @@ const COLUMNS: Record<keyof Event, string> = {
   chainDepth: 'chain_depth', parentExecutionId: 'parent_execution_id', createdAt: 'created_at', processedAt: 'processed_at',
 };
 
-function fromRow(row: Record<string, unknown>): Event {
-  const e = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) e[key] = row[column] ?? null;
-  e.payload = readJson(row.payload as string | null);
-  e.chainDepth = Number(row.chain_depth ?? 0);
-  return e as unknown as Event;
-}
-
-function toRow(e: Partial<Event>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = e[key as keyof Event];
-    if (value !== undefined) row[column] = key === 'payload' ? writeJson(value) : value;
-  }
-  return row;
-}
+const mapper = rowMapper<Event>(COLUMNS, { json: ['payload'] });
+const fromRow = mapper.fromRow;
+const toRow = mapper.toRow;
 
 export async function insertEvent(db: Knex, event: Event): Promise<void> {
   await db('events').insert(toRow(event));

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readJson, writeJson } from './json-column';
+import { rowMapper } from './row-mapper';
 
 export const EXECUTION_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
@@ -36,22 +36,9 @@ const COLUMNS: Record<keyof Execution, string> = {
   chainDepth: 'chain_depth', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
-function fromRow(row: Record<string, unknown>): Execution {
-  const e = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) e[key] = row[column] ?? null;
-  e.inputData = readJson(row.input_data as string | null);
-  e.chainDepth = Number(row.chain_depth ?? 0);
-  return e as unknown as Execution;
-}
-
-function toRow(e: Partial<Execution>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = e[key as keyof Execution];
-    if (value !== undefined) row[column] = key === 'inputData' ? writeJson(value) : value;
-  }
-  return row;
-}
+const mapper = rowMapper<Execution>(COLUMNS, { json: ['inputData'] });
+const fromRow = mapper.fromRow;
+const toRow = mapper.toRow;
 
 /** Inserts unless (eventId, personaId) already has one; answers whether a row was written. */
 export async function insertExecution(db: Knex, e: Execution): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { toBool } from './json-column';
+import { rowMapper } from './row-mapper';
 
 export interface Persona {
   id: string;
@@ -32,21 +32,9 @@ const COLUMNS: Record<keyof Persona, string> = {
   groupId: 'group_id', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
-function fromRow(row: Record<string, unknown>): Persona {
-  const p = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) p[key] = row[column] ?? null;
-  p.enabled = toBool(row.enabled);
-  return p as unknown as Persona;
-}
-
-function toRow(p: Partial<Persona>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = p[key as keyof Persona];
-    if (value !== undefined) row[column] = value;
-  }
-  return row;
-}
+const mapper = rowMapper<Persona>(COLUMNS, { bool: ['enabled'] });
+const fromRow = mapper.fromRow;
+const toRow = mapper.toRow;
 
 export async function listPersonas(db: Knex): Promise<Persona[]> {
   return (await db('personas').select('*').orderBy('created_at', 'asc')).map(fromRow);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { toBool } from './json-column';
+import { rowMapper } from './row-mapper';
 
 export interface Subscription {
   id: string;
@@ -17,21 +18,9 @@ const COLUMNS: Record<keyof Subscription, string> = {
   enabled: 'enabled', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
-function fromRow(row: Record<string, unknown>): Subscription {
-  const s = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) s[key] = row[column] ?? null;
-  s.enabled = toBool(row.enabled);
-  return s as unknown as Subscription;
-}
-
-function toRow(s: Partial<Subscription>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = s[key as keyof Subscription];
-    if (value !== undefined) row[column] = value;
-  }
-  return row;
-}
+const mapper = rowMapper<Subscription>(COLUMNS, { bool: ['enabled'] });
+const fromRow = mapper.fromRow;
+const toRow = mapper.toRow;
 
 export async function insertSubscription(db: Knex, s: Subscription): Promise<void> {
   await db('event_subscriptions').insert(toRow(s));

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readJson, toBool, writeJson } from './json-column';
+import { rowMapper } from './row-mapper';
 
 /** A tool definition as the API and prompt assembly see it (schemas parsed from their JSON columns). */
 export interface ToolDefinition {
@@ -26,25 +26,10 @@ const COLUMNS: Record<keyof ToolDefinition, string> = {
   createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
-const JSON_KEYS = new Set<keyof ToolDefinition>(['inputSchema', 'outputSchema']);
 
-function fromRow(row: Record<string, unknown>): ToolDefinition {
-  const t = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) t[key] = row[column] ?? null;
-  t.inputSchema = readJson(row.input_schema as string | null);
-  t.outputSchema = readJson(row.output_schema as string | null);
-  t.isBuiltin = toBool(row.is_builtin);
-  return t as unknown as ToolDefinition;
-}
-
-function toRow(t: Partial<ToolDefinition>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = t[key as keyof ToolDefinition];
-    if (value !== undefined) row[column] = JSON_KEYS.has(key as keyof ToolDefinition) ? writeJson(value) : value;
-  }
-  return row;
-}
+const mapper = rowMapper<ToolDefinition>(COLUMNS, { json: ['inputSchema', 'outputSchema'], bool: ['isBuiltin'] });
+const fromRow = mapper.fromRow;
+const toRow = mapper.toRow;
 
 /** Every tool definition, by name. */
 export async function listTools(db: Knex): Promise<ToolDefinition[]> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { readJson, toBool, writeJson } from './json-column';
+import { readJson, writeJson } from './json-column';
+import { rowMapper } from './row-mapper';
 
 export interface Trigger {
   id: string;
@@ -21,22 +22,13 @@ const COLUMNS: Record<keyof Trigger, string> = {
   lastTriggeredAt: 'last_triggered_at', nextTriggerAt: 'next_trigger_at', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
+const mapper = rowMapper<Trigger>(COLUMNS, { json: ['config'], bool: ['enabled'] });
 function fromRow(row: Record<string, unknown>): Trigger {
-  const t = {} as Record<string, unknown>;
-  for (const [key, column] of Object.entries(COLUMNS)) t[key] = row[column] ?? null;
-  t.config = readJson<Record<string, unknown>>(row.config as string | null) ?? {};
-  t.enabled = toBool(row.enabled);
-  return t as unknown as Trigger;
+  const t = mapper.fromRow(row);
+  t.config = t.config ?? {};
+  return t;
 }
-
-function toRow(t: Partial<Trigger>): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(COLUMNS)) {
-    const value = t[key as keyof Trigger];
-    if (value !== undefined) row[column] = key === 'config' ? writeJson(value) ?? '{}' : value;
-  }
-  return row;
-}
+const toRow = mapper.toRow;
 
 export async function insertTrigger(db: Knex, t: Trigger): Promise<void> {
   await db('triggers').insert(toRow(t));
