@@ -38,10 +38,3 @@ export function credentialEnv(credentialName: string, plaintext: string): Record
   }
   return { [base]: plaintext };
 }
-
-/** The variable names a credential will produce, for the prompt, given its metadata's declared fields. */
-export function credentialEnvNames(credentialName: string, fields: string[] | undefined): string[] {
-  const base = `CONNECTOR_${envSegment(credentialName) || 'CREDENTIAL'}`;
-  if (!fields || fields.length === 0) return [base];
-  return fields.map((f) => (envSegment(f) ? `${base}_${envSegment(f)}` : base));
-}

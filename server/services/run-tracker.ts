@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { createScrubber, scrubDeep } from '../../shared/scrub';
+import { createScrubber } from '../../shared/scrub';
 import type { CancelPayload } from '../../shared/socket-events';
 import * as executions from '../db/executions';
 import type { Execution, ExecutionStatus } from '../db/executions';
@@ -71,10 +71,6 @@ export class RunTracker {
 
   get(executionId: string): Run | undefined {
     return this.runs.get(executionId);
-  }
-
-  size(): number {
-    return this.runs.size;
   }
 
   /** Runs of one persona in flight; the dispatcher compares it with maxConcurrent. */
@@ -251,8 +247,4 @@ export class RunTracker {
     }
   }
 
-  /** Scrubs any JSON value with a run's scrubber (protocol payloads). */
-  static scrubValue<T>(value: T, scrub: (s: string) => string): T {
-    return scrubDeep(value, scrub);
-  }
 }

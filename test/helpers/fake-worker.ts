@@ -23,8 +23,6 @@ export class FakeWorker {
   readonly assigned: AssignPayload[] = [];
   readonly cancels: string[] = [];
   private readonly running = new Map<string, NodeJS.Timeout>();
-  /** Highest number of runs at once, per persona (by prompt marker) — filled by tests via `running`. */
-  maxParallel = 0;
 
   constructor(private readonly opts: FakeWorkerOptions) {
     this.socket = io(opts.url, { auth: { token: opts.token ?? TEST_KEYS.WORKER_TOKEN }, reconnection: false, transports: ['websocket'] });
@@ -34,7 +32,6 @@ export class FakeWorker {
       ack({ accepted: true });
       this.socket.emit('output', { executionId: p.executionId, seq: 0, chunks: [{ stream: 'assistant', text: `ran ${p.executionId}` }] });
       this.running.set(p.executionId, setTimeout(() => this.finish(p.executionId, 'completed'), opts.runMs ?? 50));
-      this.maxParallel = Math.max(this.maxParallel, this.running.size);
     });
     this.socket.on('cancel', (p) => {
       this.cancels.push(p.executionId);

@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import { FakeWorker } from '../helpers/fake-worker';
 import { startTestOrchestrator, type TestOrchestrator } from '../helpers/orchestrator';
+import { waitFor } from '../helpers/wait';
 
 async function api(o: TestOrchestrator, method: string, path: string, body?: unknown) {
   const res = await fetch(`${o.baseUrl}${path}`, {
@@ -11,21 +12,11 @@ async function api(o: TestOrchestrator, method: string, path: string, body?: unk
   return { status: res.status, body: (await res.json()) as any };
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const finalStatus = (o: TestOrchestrator, id: string) =>
   waitFor(async () => {
     const r = await api(o, 'GET', `/api/executions/${id}`);
     return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-  });
+  }, `execution ${id} to finish`, 15_000);
 
 describe('execution dispatcher with workers on the gateway', () => {
   let o: TestOrchestrator;
@@ -121,7 +112,7 @@ describe('execution dispatcher with workers on the gateway', () => {
     await waitFor(async () => {
       const job = await o.queues.executions.getJob(submitted.body.executionId);
       return !job || (await job.getState()) === 'completed';
-    });
+    }, 'the cancelled job to leave the queue');
     const again = await api(o, 'POST', `/api/executions/${submitted.body.executionId}/cancel`);
     expect(again.status).toBe(409);
   });
@@ -129,7 +120,7 @@ describe('execution dispatcher with workers on the gateway', () => {
   it('cancels a running execution on its worker', async () => {
     const w = await worker('w-cancel', 1, 60_000);
     const submitted = await api(o, 'POST', '/api/execute', { prompt: 'long' });
-    await waitFor(async () => w.runningIds().includes(submitted.body.executionId));
+    await waitFor(() => w.runningIds().includes(submitted.body.executionId), 'the worker to start the run');
     const cancelled = await api(o, 'POST', `/api/executions/${submitted.body.executionId}/cancel`);
     expect(cancelled.body.status).toBe('cancelled');
     expect(w.cancels).toContain(submitted.body.executionId);
@@ -146,7 +137,7 @@ describe('execution dispatcher with workers on the gateway', () => {
   it('fails the runs of a worker that disappears (worker_disconnected)', async () => {
     const w = await worker('w-crash', 1, 60_000);
     const submitted = await api(o, 'POST', '/api/execute', { prompt: 'doomed' });
-    await waitFor(async () => w.runningIds().includes(submitted.body.executionId));
+    await waitFor(() => w.runningIds().includes(submitted.body.executionId), 'the worker to start the run');
     w.crash();
     const done = await finalStatus(o, submitted.body.executionId);
     expect(done).toMatchObject({ status: 'failed', error: 'worker_disconnected' });

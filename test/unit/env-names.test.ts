@@ -1,4 +1,4 @@
-import { credentialEnv, credentialEnvNames, envSegment } from '../../shared/env-names';
+import { credentialEnv, envSegment } from '../../shared/env-names';
 
 describe('envSegment', () => {
   it.each([
@@ -41,22 +41,5 @@ describe('credentialEnv', () => {
     ['a name with no alphanumerics', '***', 'v', { CONNECTOR_CREDENTIAL: 'v' }],
   ])('%s', (_label, name, plaintext, expected) => {
     expect(credentialEnv(name, plaintext)).toEqual(expected);
-  });
-});
-
-describe('credentialEnvNames', () => {
-  it.each<[string, string[] | undefined, string[]]>([
-    ['gitlab', undefined, ['CONNECTOR_GITLAB']],
-    ['gitlab', [], ['CONNECTOR_GITLAB']],
-    ['gitlab', ['token'], ['CONNECTOR_GITLAB_TOKEN']],
-    ['My AWS', ['accessKeyId', 'secret-access-key'], ['CONNECTOR_MY_AWS_ACCESSKEYID', 'CONNECTOR_MY_AWS_SECRET_ACCESS_KEY']],
-    ['x', ['!!'], ['CONNECTOR_X']],
-  ])('%j with fields %j -> %j', (name, fields, expected) => {
-    expect(credentialEnvNames(name, fields)).toEqual(expected);
-  });
-
-  it('agrees with credentialEnv for a JSON credential whose fields are declared', () => {
-    const plaintext = JSON.stringify({ token: 't', 'api-url': 'u' });
-    expect(credentialEnvNames('GitLab Prod', ['token', 'api-url']).sort()).toEqual(Object.keys(credentialEnv('GitLab Prod', plaintext)).sort());
   });
 });
