@@ -23,6 +23,8 @@ export const registerPayload = z.object({
   version: z.string().max(100),
   /** Executions this worker is still running (after a reconnect), so the orchestrator keeps them. */
   running: z.array(z.string()).default([]),
+  /** How this worker isolates CLI runs (see worker/sandbox/); older workers do not say. */
+  isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
 });
 export const registerAck = z.object({ ok: z.boolean(), error: z.string().optional() });
 

@@ -1,4 +1,18 @@
-import type { WorkerSummary } from '../http/context';
+import type { RegisterPayload } from '../../shared/socket-events';
+
+/** A connected worker as `/api/status` shows it. */
+export interface WorkerSummary {
+  workerId: string;
+  version: string;
+  slots: number;
+  busy: number;
+  free: number;
+  running: string[];
+  /** How the worker isolates CLI runs (`unknown` for workers that predate the field). */
+  isolation: NonNullable<RegisterPayload['isolation']> | 'unknown';
+  connectedAt: string;
+  lastHeartbeatAt: string;
+}
 
 /** What the registry needs of a connection: a way to talk to that worker. Kept abstract for tests. */
 export interface WorkerLink<S = unknown> {
@@ -9,6 +23,7 @@ interface Entry<S> extends WorkerLink<S> {
   workerId: string;
   version: string;
   slots: number;
+  isolation: WorkerSummary['isolation'];
   running: Set<string>;
   connectedAt: string;
   lastHeartbeatAt: string;
@@ -25,9 +40,9 @@ export class WorkerRegistry<S = unknown> {
   constructor(private readonly onChange: () => void = () => undefined) {}
 
   /** Adds or replaces a worker (a reconnect replaces the old socket but keeps nothing else). */
-  register(w: { workerId: string; version: string; slots: number; running: string[]; socket: S }, now: string): void {
+  register(w: { workerId: string; version: string; slots: number; running: string[]; isolation?: RegisterPayload['isolation']; socket: S }, now: string): void {
     this.workers.set(w.workerId, {
-      workerId: w.workerId, version: w.version, slots: w.slots, socket: w.socket,
+      workerId: w.workerId, version: w.version, slots: w.slots, socket: w.socket, isolation: w.isolation ?? 'unknown',
       running: new Set(w.running), connectedAt: now, lastHeartbeatAt: now,
     });
     this.onChange();
@@ -95,7 +110,7 @@ export class WorkerRegistry<S = unknown> {
 
   summaries(): WorkerSummary[] {
     return [...this.workers.values()].map((w) => ({
-      workerId: w.workerId, version: w.version, slots: w.slots,
+      workerId: w.workerId, version: w.version, slots: w.slots, isolation: w.isolation,
       busy: w.running.size, free: Math.max(0, w.slots - w.running.size), running: [...w.running],
       connectedAt: w.connectedAt, lastHeartbeatAt: w.lastHeartbeatAt,
     }));

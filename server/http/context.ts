@@ -1,22 +1,13 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { OrchestratorConfig } from '../config';
+import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
 import type { ClaudeTokenService } from '../services/claude-token';
 import type { ExecutionControlDeps } from '../services/execution-control';
 import type { OutputBus } from '../services/output-bus';
 
-/** What a worker connected to the gateway looks like in `/api/status`. */
-export interface WorkerSummary {
-  workerId: string;
-  version: string;
-  slots: number;
-  busy: number;
-  free: number;
-  running: string[];
-  connectedAt: string;
-  lastHeartbeatAt: string;
-}
+export type { WorkerSummary };
 
 /** Lifecycle hooks the HTTP layer calls after it changed a record; the wiring decides what they do. */
 export interface Hooks {

@@ -5,7 +5,7 @@ import { VERSION } from '../../shared/version';
 import type { ClaudeTokenStatus } from '../domain/claude-token';
 import { countExecutionsByStatus, EXECUTION_STATUSES } from '../db/executions';
 import { countPersonas } from '../db/stats';
-import type { WorkerSummary } from '../http/context';
+import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
 
 export type QueueCounts = Record<string, number> | { error: 'unavailable' };
