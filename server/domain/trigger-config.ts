@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JSON_PATH_SCRIPT_MESSAGE, jsonPathScriptProblem } from './json-path';
 import { parseSchedule, type Schedule } from './schedule';
 
 /**
@@ -47,7 +48,7 @@ const chainSchema = z.looseObject({
 const pollingSchema = z.looseObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   interval_seconds: z.number({ error: 'is required (seconds between polls)' }).min(1, 'must be at least 1 second').max(366 * 86400),
-  json_path: z.string().min(1).max(1000).optional(),
+  json_path: z.string().min(1).max(1000).refine((p) => jsonPathScriptProblem(p) === null, JSON_PATH_SCRIPT_MESSAGE).optional(),
   timeout_ms: z.number().int().min(100).max(120_000).optional(),
   max_bytes: z.number().int().min(1).max(10 * 1024 * 1024).optional(),
   ...common,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { JSONPath } from 'jsonpath-plus';
 import type { Event } from '../db/events';
 import { getTriggerState, setTriggerState, updateTrigger, type Trigger } from '../db/triggers';
+import { selectJsonPath } from '../domain/json-path';
 import { nowFrom, type BusDeps } from './events';
 import { computeNextTriggerAt } from './trigger-schedules';
 import { configPayloadObject, fireTrigger } from './trigger-fire';
@@ -42,7 +42,10 @@ export async function fetchLimited(fetchImpl: typeof fetch, url: string, timeout
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The part of the content that counts: the JSON path's matches (as JSON), or the whole body. */
+/**
+ * The part of the content that counts: the JSON path's matches (as JSON), or the whole body. A path
+ * stored before filters and scripts were refused fails here (scripts never run) and shows as lastError.
+ */
 export function extractContent(body: string, jsonPath: string | undefined): string {
   if (!jsonPath) return body;
   let json: unknown;
@@ -51,8 +54,7 @@ export function extractContent(body: string, jsonPath: string | undefined): stri
   } catch {
     throw new Error('json_path is set but the response is not JSON');
   }
-  const matches = JSONPath({ path: jsonPath, json: json as object, wrap: true, eval: 'safe' });
-  return JSON.stringify(matches);
+  return JSON.stringify(selectJsonPath(json, jsonPath));
 }
 
 /**
