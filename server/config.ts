@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseMasterKey } from '../shared/crypto';
 import { ConfigError } from '../shared/errors';
 import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
+import { parseHostAllowances, type HostAllowance } from './domain/poll-destination';
 
 /** Anthropic's public OAuth client (the one Claude Code uses); all three are overridable. */
 export const ANTHROPIC_OAUTH = {
@@ -14,6 +15,15 @@ export const ANTHROPIC_OAUTH = {
 } as const;
 
 const urlVar = (def: string) => z.preprocess((v) => (v === undefined || v === '' ? def : v), z.url('must be a URL'));
+
+/** POLL_ALLOW_PRIVATE_HOSTS: comma-separated `host[:port]` a polling trigger may reach although not public. */
+const hostAllowancesVar = () =>
+  z.preprocess((v) => v ?? '', z.string()).transform((v, ctx) => {
+    const r = parseHostAllowances(v);
+    if (r.ok) return r.allowances;
+    ctx.addIssue({ code: 'custom', message: r.message });
+    return z.NEVER;
+  });
 
 const schema = z.object({
   NODE_ENV: strVar('development'),
@@ -37,6 +47,7 @@ const schema = z.object({
   WORKER_GRACE_MS: intVar(15_000, 0),
   CHAIN_DEPTH_LIMIT: intVar(8, 1, 100),
   KAFKA_BROKERS: optStrVar(),
+  POLL_ALLOW_PRIVATE_HOSTS: hostAllowancesVar(),
 });
 
 export interface OrchestratorConfig {
@@ -59,6 +70,8 @@ export interface OrchestratorConfig {
   chainDepthLimit: number;
   /** KAFKA_* was set: the event bus is BullMQ, so main logs once that Kafka is unused. */
   kafkaConfigured: boolean;
+  /** Non-public hosts polling triggers may reach (POLL_ALLOW_PRIVATE_HOSTS); empty: public addresses only. */
+  pollAllowPrivateHosts: readonly HostAllowance[];
 }
 
 /** Parses the orchestrator's environment once; throws ConfigError naming the bad variable. */
@@ -94,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig>
     workerGraceMs: e.WORKER_GRACE_MS,
     chainDepthLimit: e.CHAIN_DEPTH_LIMIT,
     kafkaConfigured: Object.keys(env).some((k) => k.startsWith('KAFKA_') && env[k]),
+    pollAllowPrivateHosts: Object.freeze(e.POLL_ALLOW_PRIVATE_HOSTS),
   });
 }
