@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './20261125000001_initial_schema';
 import * as oauthRefreshedAt from './20261126000001_oauth_tokens_refreshed_at';
+import * as apiKeys from './20261129000003_api_keys';
 
 /**
  * The migrations, in order. Listed statically (not read from a directory) so the same code runs from
@@ -9,6 +10,7 @@ import * as oauthRefreshedAt from './20261126000001_oauth_tokens_refreshed_at';
 const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261125000001_initial_schema', initialSchema],
   ['20261126000001_oauth_tokens_refreshed_at', oauthRefreshedAt],
+  ['20261129000003_api_keys', apiKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -38,6 +38,13 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** The caller is known but its role does not allow this; the message names the role needed. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, 403, 'forbidden');
+  }
+}
+
 /** A dependency (Redis, the OAuth provider, …) did not answer as needed; the request may be retried. */
 export class UnavailableError extends AppError {
   constructor(message: string, details?: unknown) {

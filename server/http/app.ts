@@ -1,6 +1,7 @@
 import express, { type Express, Router } from 'express';
 import { errorHandler, notFoundRoute } from './errors';
-import { requireTeamKey, requireTeamKeyOrBasic } from './auth';
+import { ApiKeyService } from '../auth/api-keys';
+import { authenticate, requireRole } from '../auth/express';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board';
 import type { AppContext } from './context';
 import { personasRouter } from './routes/personas';
@@ -28,10 +29,13 @@ export function createApp(ctx: AppContext): Express {
     res.json({ status: 'ok', time: new Date().toISOString() });
   });
 
-  // GitLab sends the team key in X-Gitlab-Token, so this one route authenticates itself, ahead of the Bearer guard.
+  const keys = ctx.apiKeys ?? new ApiKeyService({ db: ctx.db, logger: ctx.logger, teamApiKey: ctx.config.teamApiKey });
+
+  // Routes that authenticate by signature or token (see signatureAuthenticated) come ahead of the Bearer guard.
   app.use('/api', gitlabRouter(ctx, BODY_LIMIT));
   const api = Router();
-  api.use(requireTeamKey(ctx.config.teamApiKey));
+  // Resolves the caller once; each route then declares the role it needs (requireRole).
+  api.use(authenticate(keys));
   api.use(express.json({ limit: BODY_LIMIT, strict: false, type: () => true }));
   api.use(personasRouter(ctx));
   api.use(toolsRouter(ctx));
@@ -46,7 +50,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(triggersRouter(ctx));
   api.use(messagesRouter(ctx));
   app.use('/api', api);
-  app.use(BULL_BOARD_PATH, requireTeamKeyOrBasic(ctx.config.teamApiKey), bullBoardRouter(ctx.queues));
+  app.use(BULL_BOARD_PATH, authenticate(keys, { allowBasic: true }), requireRole('operator'), bullBoardRouter(ctx.queues));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

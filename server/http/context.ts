@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { ApiKeyService } from '../auth/api-keys';
 import type { OrchestratorConfig } from '../config';
 import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
@@ -34,6 +35,8 @@ export interface AppContext {
   bus: OutputBus;
   /** Submit and cancel executions. */
   control: ExecutionControlDeps;
+  /** API keys (resolve, create, revoke). Absent: createApp builds one on `db` with the team key. */
+  apiKeys?: ApiKeyService;
 }
 
 export const noHooks: Hooks = {

@@ -6,6 +6,7 @@ import { linkCredential, redactCredential, storeCredential, unlinkCredential } f
 import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonField, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const hex = (message: string, pattern: RegExp) => z.string().regex(pattern, message).optional();
 
@@ -34,38 +35,38 @@ const linkBody = z.object({ credentialId: idParam });
 export function credentialsRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/credentials', async (_req, res) => {
+  r.get('/credentials', requireRole('reader'), async (_req, res) => {
     res.json((await repo.listCredentials(ctx.db)).map(redactCredential));
   });
 
-  r.get('/credentials/:id', async (req, res) => {
+  r.get('/credentials/:id', requireRole('reader'), async (req, res) => {
     res.json(redactCredential(await mustFind(repo.getCredential(ctx.db, req.params.id), 'credential', req.params.id)));
   });
 
-  r.post('/credentials', async (req, res) => {
+  r.post('/credentials', requireRole('operator'), async (req, res) => {
     const input = parse(credentialBody, bodyObject(req.body));
     const { record, created } = await storeCredential(ctx.db, ctx.config.masterKey, input);
     res.status(created ? 201 : 200).json(record);
   });
 
-  r.delete('/credentials/:id', async (req, res) => {
+  r.delete('/credentials/:id', requireRole('operator'), async (req, res) => {
     await mustFind(repo.getCredential(ctx.db, req.params.id), 'credential', req.params.id);
     await repo.deleteCredential(ctx.db, req.params.id);
     res.json({ id: req.params.id, deleted: true });
   });
 
-  r.get('/personas/:id/credentials', async (req, res) => {
+  r.get('/personas/:id/credentials', requireRole('reader'), async (req, res) => {
     await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
     res.json((await repo.listPersonaCredentials(ctx.db, req.params.id)).map(redactCredential));
   });
 
-  r.post('/personas/:id/credentials', async (req, res) => {
+  r.post('/personas/:id/credentials', requireRole('operator'), async (req, res) => {
     const { credentialId } = parse(linkBody, bodyObject(req.body));
     const { record, created } = await linkCredential(ctx.db, req.params.id, credentialId);
     res.status(created ? 201 : 200).json(record);
   });
 
-  r.delete('/personas/:id/credentials/:credentialId', async (req, res) => {
+  r.delete('/personas/:id/credentials/:credentialId', requireRole('operator'), async (req, res) => {
     await unlinkCredential(ctx.db, req.params.id, req.params.credentialId);
     res.json({ personaId: req.params.id, credentialId: req.params.credentialId, deleted: true });
   });

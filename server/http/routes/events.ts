@@ -6,6 +6,7 @@ import { publishEvent } from '../../services/events';
 import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonField, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -38,18 +39,18 @@ export function eventsRouter(ctx: AppContext): Router {
   const r = Router();
   const deps = { db: ctx.db, queues: ctx.queues, logger: ctx.logger };
 
-  r.post('/events', async (req, res) => {
+  r.post('/events', requireRole('runner'), async (req, res) => {
     const body = parse(publishBody, bodyObject(req.body));
     const event = await publishEvent(deps, { ...body, sourceType: body.sourceType ?? 'manual' });
     res.status(202).json(event);
   });
 
-  r.get('/events', async (req, res) => {
+  r.get('/events', requireRole('reader'), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     res.json(await listEvents(ctx.db, { eventType: q.type, status: q.status, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
   });
 
-  r.get('/events/:id', async (req, res) => {
+  r.get('/events/:id', requireRole('reader'), async (req, res) => {
     const event = await mustFind(getEvent(ctx.db, req.params.id), 'event', req.params.id);
     const executions = await listExecutions(ctx.db, { eventId: event.id, limit: MAX_LIMIT, offset: 0 });
     res.json({

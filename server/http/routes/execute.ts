@@ -9,6 +9,7 @@ import { mustFind } from '../../services/must-find';
 import type { OutputEvent } from '../../services/output-bus';
 import type { AppContext } from '../context';
 import { bodyObject, jsonField, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const executeBody = z.object({
   prompt: z.string().max(500_000).optional(),
@@ -23,7 +24,7 @@ const executeBody = z.object({
 export function executeRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.post('/execute', async (req, res) => {
+  r.post('/execute', requireRole('runner'), async (req, res) => {
     const body = parse(executeBody, bodyObject(req.body));
     if (!body.personaId && !body.prompt?.trim()) {
       throw new ValidationError('invalid body: prompt: is required (or name a personaId)', [{ field: 'prompt', message: 'is required' }]);
@@ -37,11 +38,11 @@ export function executeRouter(ctx: AppContext): Router {
     res.status(202).json({ executionId: execution.id, status: execution.status, personaId: execution.personaId, createdAt: execution.createdAt });
   });
 
-  r.post('/executions/:id/cancel', async (req, res) => {
+  r.post('/executions/:id/cancel', requireRole('runner'), async (req, res) => {
     res.json(await cancelExecution(ctx.control, req.params.id));
   });
 
-  r.get('/executions/:id/stream', (req, res) => followOverSse(ctx, req, res));
+  r.get('/executions/:id/stream', requireRole('reader'), (req, res) => followOverSse(ctx, req, res));
 
   return r;
 }

@@ -4,6 +4,7 @@ import { EXECUTION_STATUSES, listExecutions } from '../../db/executions';
 import { getExecutionDetail } from '../../services/execution-detail';
 import type { AppContext } from '../context';
 import { idParam, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -31,12 +32,12 @@ const listQuery = z.object({
 export function executionsRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/executions', async (req, res) => {
+  r.get('/executions', requireRole('reader'), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     res.json(await listExecutions(ctx.db, { ...q, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
   });
 
-  r.get('/executions/:id', async (req, res) => {
+  r.get('/executions/:id', requireRole('reader'), async (req, res) => {
     res.json(await getExecutionDetail(ctx.db, req.params.id));
   });
 

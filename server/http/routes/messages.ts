@@ -7,6 +7,7 @@ import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
 import { bodyObject, parse } from '../validate';
 import { queryInt } from './events';
+import { requireRole } from '../../auth/express';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 500;
@@ -23,7 +24,7 @@ export function messagesRouter(ctx: AppContext): Router {
   const persona = (id: string) => mustFind(getPersona(ctx.db, id), 'persona', id);
 
   const listKind = (path: string, kind: string) =>
-    r.get(`/personas/:id/${path}`, async (req, res) => {
+    r.get(`/personas/:id/${path}`, requireRole('reader'), async (req, res) => {
       const q = parse(listQuery, req.query, 'query');
       await persona(req.params.id);
       res.json(await listMessagesForPersona(ctx.db, req.params.id, kind, q.limit ?? DEFAULT_LIMIT));
@@ -31,13 +32,13 @@ export function messagesRouter(ctx: AppContext): Router {
   listKind('messages', 'user_message');
   listKind('memories', 'agent_memory');
 
-  r.get('/personas/:id/reviews', async (req, res) => {
+  r.get('/personas/:id/reviews', requireRole('reader'), async (req, res) => {
     const q = parse(reviewQuery, req.query, 'query');
     await persona(req.params.id);
     res.json(await listReviewsForPersona(ctx.db, req.params.id, q.status, q.limit ?? DEFAULT_LIMIT));
   });
 
-  r.post('/reviews/:id/resolve', async (req, res) => {
+  r.post('/reviews/:id/resolve', requireRole('operator'), async (req, res) => {
     const b = parse(resolveBody, bodyObject(req.body));
     const review = await getMessage(ctx.db, req.params.id);
     if (!review || review.kind !== 'manual_review') throw new NotFoundError('review', req.params.id);

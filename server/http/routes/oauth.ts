@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { bodyObject, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const callbackBody = z.object({
   /** As shown by Anthropic's callback page: `code#state` is accepted, then `state` may be omitted. */
@@ -27,28 +28,28 @@ export function oauthRouter(ctx: AppContext): Router {
   const r = Router();
   const tokens = ctx.claudeToken;
 
-  r.post('/oauth/authorize', async (_req, res) => {
+  r.post('/oauth/authorize', requireRole('admin'), async (_req, res) => {
     res.json(await tokens.authorize());
   });
 
-  r.post('/oauth/callback', async (req, res) => {
+  r.post('/oauth/callback', requireRole('admin'), async (req, res) => {
     const { code, state } = parse(callbackBody, bodyObject(req.body));
     res.json(await tokens.callback(code, state));
   });
 
-  r.get('/oauth/status', async (_req, res) => {
+  r.get('/oauth/status', requireRole('admin'), async (_req, res) => {
     res.json(await tokens.status());
   });
 
-  r.post('/oauth/refresh', async (_req, res) => {
+  r.post('/oauth/refresh', requireRole('admin'), async (_req, res) => {
     res.json(await tokens.refresh());
   });
 
-  r.delete('/oauth/disconnect', async (_req, res) => {
+  r.delete('/oauth/disconnect', requireRole('admin'), async (_req, res) => {
     res.json({ disconnected: true, ...(await tokens.disconnect()) });
   });
 
-  r.post('/token', async (req, res) => {
+  r.post('/token', requireRole('admin'), async (req, res) => {
     const { token, expiresAt } = parse(tokenBody, bodyObject(req.body));
     res.json(await tokens.injectToken(token, { expiresAt: expiresAt ?? undefined }));
   });

@@ -6,6 +6,7 @@ import { mustFind } from '../../services/must-find';
 import { upsertPersona } from '../../services/personas';
 import type { AppContext } from '../context';
 import { bodyObject, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const text = z.string().max(200_000).nullable().optional();
 
@@ -37,15 +38,15 @@ const personaBody = z.object({
 export function personasRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/personas', async (_req, res) => {
+  r.get('/personas', requireRole('reader'), async (_req, res) => {
     res.json(await repo.listPersonas(ctx.db));
   });
 
-  r.get('/personas/:id', async (req, res) => {
+  r.get('/personas/:id', requireRole('reader'), async (req, res) => {
     res.json(await mustFind(repo.getPersona(ctx.db, req.params.id), 'persona', req.params.id));
   });
 
-  r.post('/personas', async (req, res) => {
+  r.post('/personas', requireRole('operator'), async (req, res) => {
     const input = parse(personaBody, bodyObject(req.body));
     if (!input.id || !(await repo.getPersona(ctx.db, input.id))) {
       if (!input.name) throw new ValidationError('invalid body: name: is required', [{ field: 'name', message: 'is required' }]);
@@ -54,7 +55,7 @@ export function personasRouter(ctx: AppContext): Router {
     res.status(created ? 201 : 200).json(record);
   });
 
-  r.delete('/personas/:id', async (req, res) => {
+  r.delete('/personas/:id', requireRole('operator'), async (req, res) => {
     await mustFind(repo.getPersona(ctx.db, req.params.id), 'persona', req.params.id);
     await repo.deletePersona(ctx.db, req.params.id);
     await ctx.hooks.personaDeleted(req.params.id);

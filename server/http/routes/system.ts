@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { systemStatus } from '../../services/status';
 import type { AppContext } from '../context';
+import { requireRole } from '../../auth/express';
 
 /** `/api/status` (the open `/health` stays in app.ts, outside the team-key guard). */
 export function systemRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/status', async (_req, res) => {
+  r.get('/status', requireRole('reader'), async (_req, res) => {
     res.json(await systemStatus({ db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers(), claudeStatus: () => ctx.claudeToken.status() }));
   });
 

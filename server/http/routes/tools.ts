@@ -6,6 +6,7 @@ import { mustFind } from '../../services/must-find';
 import { linkTool, unlinkTool, upsertTool } from '../../services/tools';
 import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonObject, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const text = z.string().max(200_000).nullable().optional();
 const short = (max: number) => z.string().max(max).nullable().optional();
@@ -29,37 +30,37 @@ const linkBody = z.object({ toolId: idParam });
 export function toolsRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/tool-definitions', async (_req, res) => {
+  r.get('/tool-definitions', requireRole('reader'), async (_req, res) => {
     res.json(await repo.listTools(ctx.db));
   });
 
-  r.get('/tool-definitions/:id', async (req, res) => {
+  r.get('/tool-definitions/:id', requireRole('reader'), async (req, res) => {
     res.json(await mustFind(repo.getTool(ctx.db, req.params.id), 'tool', req.params.id));
   });
 
-  r.post('/tool-definitions', async (req, res) => {
+  r.post('/tool-definitions', requireRole('operator'), async (req, res) => {
     const { record, created } = await upsertTool(ctx.db, parse(toolBody, bodyObject(req.body)));
     res.status(created ? 201 : 200).json(record);
   });
 
-  r.delete('/tool-definitions/:id', async (req, res) => {
+  r.delete('/tool-definitions/:id', requireRole('operator'), async (req, res) => {
     await mustFind(repo.getTool(ctx.db, req.params.id), 'tool', req.params.id);
     await repo.deleteTool(ctx.db, req.params.id);
     res.json({ id: req.params.id, deleted: true });
   });
 
-  r.get('/personas/:id/tools', async (req, res) => {
+  r.get('/personas/:id/tools', requireRole('reader'), async (req, res) => {
     await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
     res.json(await repo.listPersonaTools(ctx.db, req.params.id));
   });
 
-  r.post('/personas/:id/tools', async (req, res) => {
+  r.post('/personas/:id/tools', requireRole('operator'), async (req, res) => {
     const { toolId } = parse(linkBody, bodyObject(req.body));
     const { record, created } = await linkTool(ctx.db, req.params.id, toolId);
     res.status(created ? 201 : 200).json(record);
   });
 
-  r.delete('/personas/:id/tools/:toolId', async (req, res) => {
+  r.delete('/personas/:id/tools/:toolId', requireRole('operator'), async (req, res) => {
     await unlinkTool(ctx.db, req.params.id, req.params.toolId);
     res.json({ personaId: req.params.id, toolId: req.params.toolId, deleted: true });
   });

@@ -8,6 +8,7 @@ import { mustFind } from '../../services/must-find';
 import { createTrigger, deleteTrigger, fireTriggerManually, updateTrigger } from '../../services/triggers';
 import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonField, jsonObject, parse } from '../validate';
+import { requireRole } from '../../auth/express';
 
 const triggerType = z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` });
 
@@ -37,38 +38,38 @@ export function triggersRouter(ctx: AppContext): Router {
   const r = Router();
   const deps = { db: ctx.db, queues: ctx.queues, logger: ctx.logger };
 
-  r.post('/triggers', async (req, res) => {
+  r.post('/triggers', requireRole('operator'), async (req, res) => {
     const b = parse(createBody, bodyObject(req.body));
     const trigger = await createTrigger(deps, { ...b, config: b.config ?? {}, enabled: b.enabled ?? true });
     await ctx.hooks.triggerChanged(trigger.id);
     res.status(201).json(trigger);
   });
 
-  r.get('/triggers/:id', async (req, res) => {
+  r.get('/triggers/:id', requireRole('reader'), async (req, res) => {
     const trigger = await mustFind(getTrigger(ctx.db, req.params.id), 'trigger', req.params.id);
     res.json({ ...trigger, recentFires: await listTriggerFires(ctx.db, trigger.id, RECENT_FIRES) });
   });
 
-  r.put('/triggers/:id', async (req, res) => {
+  r.put('/triggers/:id', requireRole('operator'), async (req, res) => {
     const b = parse(updateBody, bodyObject(req.body));
     const trigger = await updateTrigger(deps, req.params.id, b);
     await ctx.hooks.triggerChanged(trigger.id);
     res.json(trigger);
   });
 
-  r.delete('/triggers/:id', async (req, res) => {
+  r.delete('/triggers/:id', requireRole('operator'), async (req, res) => {
     await deleteTrigger(deps, req.params.id);
     await ctx.hooks.triggerDeleted(req.params.id);
     res.json({ id: req.params.id, deleted: true });
   });
 
-  r.post('/triggers/:id/fire', async (req, res) => {
+  r.post('/triggers/:id/fire', requireRole('operator'), async (req, res) => {
     const b = parse(fireBody, bodyObject(req.body));
     const { fire, event } = await fireTriggerManually(deps, req.params.id, b.payload);
     res.status(202).json({ ...fire, event });
   });
 
-  r.get('/personas/:id/triggers', async (req, res) => {
+  r.get('/personas/:id/triggers', requireRole('reader'), async (req, res) => {
     await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
     res.json(await listTriggersForPersona(ctx.db, req.params.id));
   });

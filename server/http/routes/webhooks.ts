@@ -5,13 +5,14 @@ import { receiveGitlabWebhook, receiveWebhook } from '../../services/webhooks';
 import { presentedKey, safeEqual } from '../auth';
 import type { AppContext } from '../context';
 import { parse } from '../validate';
+import { requireRole, signatureAuthenticated } from '../../auth/express';
 
 const webhookQuery = z.object({ source: z.string().min(1).max(500).optional() });
 
 /** `POST /webhooks/:personaId`: any JSON body becomes a `webhook_received` event for that persona (202). */
 export function webhooksRouter(ctx: AppContext): Router {
   const r = Router();
-  r.post('/webhooks/:personaId', async (req, res) => {
+  r.post('/webhooks/:personaId', requireRole('webhook'), async (req, res) => {
     const q = parse(webhookQuery, req.query, 'query');
     const result = await receiveWebhook({ db: ctx.db, queues: ctx.queues, logger: ctx.logger }, req.params.personaId, req.body, q.source ?? null);
     res.status(202).json({ ...result.event, triggers: result.triggers });
@@ -28,6 +29,7 @@ export function gitlabRouter(ctx: AppContext, bodyLimit: string): Router {
   const r = Router();
   r.post(
     '/gitlab/webhook',
+    signatureAuthenticated('X-Gitlab-Token'),
     (req, _res, next) => {
       const header = req.headers['x-gitlab-token'];
       const given = presentedKey(req.headers.authorization, false) ?? (typeof header === 'string' ? header : undefined);

@@ -1,0 +1,87 @@
+/**
+ * The one file of server/auth that knows it runs inside Express: resolve the caller once
+ * (`authenticate`), then each route states what it needs (`requireRole`) or says that its own
+ * signature check is its authentication (`signatureAuthenticated`).
+ */
+import type { RequestHandler } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../../shared/errors';
+import type { ApiKeyService } from './api-keys';
+import { forbiddenMessage, satisfies, type Caller, type Role } from './roles';
+import { presentedKey } from './secrets';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The authenticated caller; set by `authenticate`, absent on signature-authenticated routes. */
+      auth?: Caller;
+    }
+  }
+}
+
+/** How a route authenticates, as declared by its first handler; read back by the route × role test. */
+export type RouteAuth = { kind: 'role'; role: Role } | { kind: 'signature'; scheme: string };
+
+const ROUTE_AUTH = Symbol('routeAuth');
+/**
+ * A guard placed first in a route's handlers. Typed with open route parameters so it does not
+ * replace the ones Express infers from the path for the handlers after it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RouteGuard = RequestHandler<any> & { [ROUTE_AUTH]?: RouteAuth };
+type Tagged = RouteGuard;
+
+/** The declaration carried by a handler, if it is `requireRole(…)` or `signatureAuthenticated(…)`. */
+export function routeAuthOf(handler: unknown): RouteAuth | undefined {
+  return typeof handler === 'function' ? (handler as Tagged)[ROUTE_AUTH] : undefined;
+}
+
+export interface AuthenticateOptions {
+  /** Accept HTTP Basic with the key as password (Bull Board, which a browser opens) and ask for it on 401. */
+  allowBasic?: boolean;
+}
+
+/**
+ * Resolves `Authorization: Bearer <key>` (the bootstrap TEAM_API_KEY or an API key) to `req.auth`.
+ * No key, an unknown key or a revoked key → 401. Roles are checked later, per route.
+ */
+export function authenticate(keys: ApiKeyService, opts: AuthenticateOptions = {}): RequestHandler {
+  const allowBasic = opts.allowBasic ?? false;
+  const message = allowBasic
+    ? 'an API key is required (HTTP Basic with the key as password, or Bearer)'
+    : 'a valid "Authorization: Bearer <API key>" header is required';
+  return async (req, res, next) => {
+    const key = presentedKey(req.headers.authorization, allowBasic);
+    const caller = key === undefined ? undefined : await keys.resolve(key);
+    if (caller) {
+      req.auth = caller;
+      return next();
+    }
+    if (allowBasic) res.setHeader('WWW-Authenticate', 'Basic realm="personas-cloud", charset="UTF-8"');
+    next(new UnauthorizedError(message));
+  };
+}
+
+/**
+ * The route needs a caller whose role satisfies `role` (admin always does); otherwise 403 naming the
+ * role needed. Put it first in the route's handlers: `r.get('/personas', requireRole('reader'), …)`.
+ */
+export function requireRole(role: Role): RouteGuard {
+  const guard: Tagged = (req, _res, next) => {
+    if (!req.auth) return next(new UnauthorizedError());
+    if (!satisfies(req.auth.role, role)) return next(new ForbiddenError(forbiddenMessage(req.auth.role, role)));
+    next();
+  };
+  guard[ROUTE_AUTH] = { kind: 'role', role };
+  return guard;
+}
+
+/**
+ * Marks a route that takes no Bearer key because it checks a signature or token of its own
+ * (`scheme` says which, e.g. `X-Hub-Signature-256`). Mount such routes ahead of `authenticate`.
+ */
+export function signatureAuthenticated(scheme: string): RouteGuard {
+  const marker: Tagged = (_req, _res, next) => next();
+  marker[ROUTE_AUTH] = { kind: 'signature', scheme };
+  return marker;
+}
