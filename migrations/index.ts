@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './20261125000001_initial_schema';
 import * as oauthRefreshedAt from './20261126000001_oauth_tokens_refreshed_at';
+import * as personaToolHostLimits from './20261129000001_persona_tool_host_limits';
 import * as apiKeys from './20261129000003_api_keys';
 
 /**
@@ -10,6 +11,7 @@ import * as apiKeys from './20261129000003_api_keys';
 const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261125000001_initial_schema', initialSchema],
   ['20261126000001_oauth_tokens_refreshed_at', oauthRefreshedAt],
+  ['20261129000001_persona_tool_host_limits', personaToolHostLimits],
   ['20261129000003_api_keys', apiKeys],
 ];
 

@@ -16,6 +16,10 @@ export interface Persona {
   modelProfile: string | null;
   maxBudgetUsd: number | null;
   maxTurns: number | null;
+  /** Claude CLI tool entries (`Read`, `Bash(git *)`); null = the default list, `[]` = no tools. */
+  allowedTools: string[] | null;
+  /** Host patterns (shared/host-pattern) the run may connect to besides the Claude API. */
+  allowedHosts: string[];
   designContext: string | null;
   groupId: string | null;
   createdAt: string;
@@ -29,10 +33,11 @@ const COLUMNS: Record<keyof Persona, string> = {
   structuredPrompt: 'structured_prompt', icon: 'icon', color: 'color', enabled: 'enabled',
   maxConcurrent: 'max_concurrent', timeoutMs: 'timeout_ms', modelProfile: 'model_profile',
   maxBudgetUsd: 'max_budget_usd', maxTurns: 'max_turns', designContext: 'design_context',
-  groupId: 'group_id', createdAt: 'created_at', updatedAt: 'updated_at',
+  groupId: 'group_id', allowedTools: 'allowed_tools', allowedHosts: 'allowed_hosts',
+  createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
-const mapper = rowMapper<Persona>(COLUMNS, { bool: ['enabled'] });
+const mapper = rowMapper<Persona>(COLUMNS, { bool: ['enabled'], json: ['allowedTools', 'allowedHosts'] });
 const fromRow = mapper.fromRow;
 const toRow = mapper.toRow;
 

@@ -12,7 +12,7 @@ export interface UpsertResult<T> {
 const DEFAULTS: Omit<PersonaFields, 'name'> = {
   description: null, systemPrompt: null, structuredPrompt: null, icon: null, color: null,
   enabled: true, maxConcurrent: 1, timeoutMs: null, modelProfile: null, maxBudgetUsd: null,
-  maxTurns: null, designContext: null, groupId: null,
+  maxTurns: null, designContext: null, groupId: null, allowedTools: null, allowedHosts: [],
 };
 
 /**

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../../shared/errors';
+import { parseHostPattern } from '../../../shared/host-pattern';
+import { MAX_TOOL_ENTRIES, toolEntryError } from '../../../shared/tool-pattern';
 import * as repo from '../../db/personas';
 import { mustFind } from '../../services/must-find';
 import { upsertPersona } from '../../services/personas';
@@ -17,6 +19,30 @@ const structuredPrompt = z
   .optional()
   .transform((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v));
 
+/** Claude CLI tool entries; null (or absent on create) = the default list, `[]` = no tools at all. */
+const allowedTools = z
+  .array(z.string().superRefine((entry, ctx) => {
+    const error = toolEntryError(entry);
+    if (error) ctx.addIssue({ code: 'custom', message: error });
+  }))
+  .max(MAX_TOOL_ENTRIES)
+  .nullable()
+  .optional();
+
+/** Host patterns (shared/host-pattern); null is stored as `[]` (no hosts). */
+const allowedHosts = z
+  .array(z.string().superRefine((entry, ctx) => {
+    try {
+      parseHostPattern(entry);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }))
+  .max(100)
+  .nullable()
+  .optional()
+  .transform((v) => (v === null ? [] : v));
+
 const personaBody = z.object({
   id: z.string().min(1).max(200).optional(),
   name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
@@ -29,10 +55,12 @@ const personaBody = z.object({
   maxConcurrent: z.number().int().min(1).max(1000).optional(),
   timeoutMs: z.number().int().min(1000).max(24 * 3600 * 1000).nullable().optional(),
   modelProfile: z.string().max(10_000).nullable().optional(),
-  maxBudgetUsd: z.number().nonnegative().nullable().optional(),
+  maxBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   maxTurns: z.number().int().min(1).max(10_000).nullable().optional(),
   designContext: text,
   groupId: z.string().max(200).nullable().optional(),
+  allowedTools,
+  allowedHosts,
 });
 
 export function personasRouter(ctx: AppContext): Router {
