@@ -89,7 +89,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   const wsPort = await gateway.listen(config.wsPort, config.host);
   await dispatcher.start();
-  const events = await startEventProcessing({ ...busDeps, config });
+  const events = await startEventProcessing({ ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts });
   claudeToken.start();
   const httpPort = await listen(httpServer, config.httpPort, config.host);
   logger.info({ httpPort, wsPort, db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');

@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Event } from '../db/events';
 import { getTriggerState, setTriggerState, updateTrigger, type Trigger } from '../db/triggers';
 import { selectJsonPath } from '../domain/json-path';
+import type { HostAllowance } from '../domain/poll-destination';
 import { nowFrom, type BusDeps } from './events';
+import { DestinationRefusedError, guardedGet, type ResolveHost } from './guarded-get';
 import { computeNextTriggerAt } from './trigger-schedules';
 import { configPayloadObject, fireTrigger } from './trigger-fire';
 
 export interface PollDeps extends BusDeps {
-  /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Non-public hosts polls may reach (config POLL_ALLOW_PRIVATE_HOSTS); absent: public addresses only. */
+  allowPrivateHosts?: readonly HostAllowance[];
+  /** Injected for tests; defaults to the system resolver. */
+  resolveHost?: ResolveHost;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -17,30 +21,6 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 const PAYLOAD_CONTENT_LIMIT = 64 * 1024;
 
 export type PollOutcome = 'baseline' | 'unchanged' | 'changed' | 'error';
-
-/** Fetches `url` with a timeout, reading at most `maxBytes` (a larger body is an error, not a truncation). */
-export async function fetchLimited(fetchImpl: typeof fetch, url: string, timeoutMs: number, maxBytes: number): Promise<string> {
-  const res = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`GET ${url} answered ${res.status}`);
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`GET ${url}: response larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /**
  * The part of the content that counts: the JSON path's matches (as JSON), or the whole body. A path
@@ -61,7 +41,9 @@ export function extractContent(body: string, jsonPath: string | undefined): stri
  * One poll of a `polling` trigger. The first successful poll only records the content hash (a
  * baseline: the trigger reports changes, not the content that was there when it was created); each
  * later poll whose hash differs fires the trigger with the new content. A failed fetch changes
- * nothing but `lastError`; the hash is only advanced once the change event was published.
+ * nothing but `lastError`; the hash is only advanced once the change event was published. A URL (or a
+ * redirect hop) that resolves to a non-public address not in `allowPrivateHosts` is a failed fetch too:
+ * nothing is sent to it and the refusal is the trigger's `lastError`.
  */
 export async function pollTrigger(deps: PollDeps, trigger: Trigger): Promise<{ outcome: PollOutcome; event: Event | null }> {
   const cfg = trigger.config as { url: string; json_path?: string; timeout_ms?: number; max_bytes?: number };
@@ -70,10 +52,20 @@ export async function pollTrigger(deps: PollDeps, trigger: Trigger): Promise<{ o
   const polledAt = now.toISOString();
   let content: string;
   try {
-    const body = await fetchLimited(deps.fetch ?? fetch, cfg.url, cfg.timeout_ms ?? DEFAULT_TIMEOUT_MS, cfg.max_bytes ?? DEFAULT_MAX_BYTES);
+    const body = await guardedGet(cfg.url, {
+      allow: deps.allowPrivateHosts ?? [],
+      resolve: deps.resolveHost,
+      timeoutMs: cfg.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+      maxBytes: cfg.max_bytes ?? DEFAULT_MAX_BYTES,
+    });
     content = extractContent(body, cfg.json_path);
   } catch (err) {
-    deps.logger.warn({ err, triggerId: trigger.id }, 'polling trigger: fetch failed');
+    // Messages show URLs without their query string or credentials (see shownUrl).
+    if (err instanceof DestinationRefusedError) {
+      deps.logger.warn({ triggerId: trigger.id, reason: err.message }, 'polling trigger: destination refused');
+    } else {
+      deps.logger.warn({ err, triggerId: trigger.id }, 'polling trigger: fetch failed');
+    }
     await setTriggerState(deps.db, trigger.id, { ...state, lastPolledAt: polledAt, lastError: (err as Error).message });
     return { outcome: 'error', event: null };
   }

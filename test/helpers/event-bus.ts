@@ -1,12 +1,12 @@
 import request from 'supertest';
 import { startEventProcessing, type EventProcessing, type EventProcessingDeps } from '../../server/queues/event-processing';
-import type { BusDeps } from '../../server/services/events';
+import type { PollDeps } from '../../server/services/polling';
 import { createTriggerHooks } from '../../server/services/trigger-hooks';
 import { createTestApp, type TestApp } from './test-app';
 
 export interface BusHarness {
   t: TestApp;
-  deps: BusDeps;
+  deps: PollDeps;
   processing: EventProcessing | null;
   /** Starts (again) the event processing on the same database and queue prefix. */
   start(options?: EventProcessingDeps['options'], extra?: Partial<EventProcessingDeps>): Promise<EventProcessing>;
@@ -24,7 +24,8 @@ export const FAST = { outboxIntervalMs: 200, outboxMinAgeMs: 100, schedulerRecon
  */
 export async function createBusHarness(opts: { env?: NodeJS.ProcessEnv; start?: boolean } = {}): Promise<BusHarness> {
   const t = await createTestApp({ extraEnv: opts.env });
-  const deps: BusDeps = { db: t.db, queues: t.ctx.queues, logger: t.ctx.logger };
+  // The poller's allowance comes from the config, as in the orchestrator (POLL_ALLOW_PRIVATE_HOSTS in `env`).
+  const deps: PollDeps = { db: t.db, queues: t.ctx.queues, logger: t.ctx.logger, allowPrivateHosts: t.config.pollAllowPrivateHosts };
   Object.assign(t.ctx.hooks, createTriggerHooks(deps));
   const h: BusHarness = {
     t,

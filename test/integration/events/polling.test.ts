@@ -16,7 +16,6 @@ describe('polling triggers', () => {
   let status = 200;
   let delayMs = 0;
   beforeAll(async () => {
-    h = await createBusHarness();
     server = http.createServer((_req, res) => {
       setTimeout(() => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -24,7 +23,10 @@ describe('polling triggers', () => {
       }, delayMs);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.json`;
+    const port = (server.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}/feed.json`;
+    // The feed server is on loopback, which polls may reach only when listed.
+    h = await createBusHarness({ env: { POLL_ALLOW_PRIVATE_HOSTS: `127.0.0.1:${port}` } });
   });
   afterAll(async () => {
     server.closeAllConnections();
