@@ -34,10 +34,17 @@ export const assignPayload = z.object({
   /** Variables injected into the CLI's environment: credentials and the Claude token. Never logged. */
   env: z.record(z.string(), z.string()),
   timeoutMs: z.number().int().positive(),
-  /** Passed as `--allowedTools`. */
+  /**
+   * The resolved tool entries (the persona's list, else the default list): the worker passes their
+   * tool names as `--tools` (no other tool exists in the run) and the entries as `--allowedTools`.
+   */
   allowedTools: z.array(z.string()),
+  /** The persona's egress allowlist (host patterns, see shared/host-pattern.ts); the worker adds its own. */
+  allowedHosts: z.array(z.string()).default([]),
   model: z.string().optional(),
   maxTurns: z.number().int().positive().optional(),
+  /** Passed as `--max-budget-usd`: the CLI ends the run once its cost reaches this many dollars. */
+  maxBudgetUsd: z.number().positive().optional(),
 });
 export const assignAck = z.object({ accepted: z.boolean(), reason: z.string().optional() });
 

@@ -1,4 +1,5 @@
 import type { AssignPayload } from '../shared/socket-events';
+import { builtinToolNames } from '../shared/tool-pattern';
 
 /**
  * Pure: the command line and environment of one CLI run. Kept apart from the spawning so both are
@@ -6,17 +7,25 @@ import type { AssignPayload } from '../shared/socket-events';
  */
 
 /**
- * `-p --output-format stream-json --verbose` (stream-json in print mode requires --verbose), then
- * the optional model and turn limit, then `--allowedTools` last: it takes a variadic list, so
- * nothing positional may follow it. The prompt is not an argument (it goes to stdin, where `ps`
- * cannot see it).
+ * `-p --output-format stream-json --verbose` (stream-json in print mode requires --verbose), the
+ * optional model, turn and budget limits, then the tools:
+ * - `--tools=<names>`: the built-in tools that exist in the run at all, the tool names of
+ *   `allowedTools` (`Bash(git *)` → `Bash`); an empty list gives `--tools=` and the run has no tools;
+ * - `--allowedTools=<entries>`: which of them run without asking (the CLI denies the rest in print
+ *   mode, so a `Bash(git *)` persona gets `git` but not `rm`, though the CLI's own read-only commands
+ *   still run).
+ * Both take variadic lists: the `--flag=value` form keeps a list to its one argument (entries are
+ * comma-joined; the server refuses commas inside one). The prompt is not an argument (it goes to
+ * stdin, where `ps` cannot see it).
  */
-export function buildCliArgs(a: Pick<AssignPayload, 'allowedTools' | 'model' | 'maxTurns'>): string[] {
+export function buildCliArgs(a: Pick<AssignPayload, 'allowedTools' | 'model' | 'maxTurns' | 'maxBudgetUsd'>): string[] {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (a.model) args.push('--model', a.model);
   if (a.maxTurns !== undefined) args.push('--max-turns', String(a.maxTurns));
-  const tools = a.allowedTools.map((t) => t.trim()).filter(Boolean);
-  if (tools.length > 0) args.push('--allowedTools', tools.join(','));
+  if (a.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(a.maxBudgetUsd));
+  const entries = a.allowedTools.map((t) => t.trim()).filter(Boolean);
+  args.push(`--tools=${builtinToolNames(entries).join(',')}`);
+  if (entries.length > 0) args.push(`--allowedTools=${entries.join(',')}`);
   return args;
 }
 

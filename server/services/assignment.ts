@@ -9,8 +9,9 @@ import { AssignmentError } from './assignment-error';
 import { CredentialDecryptionError, CredentialEnvConflictError, loadPersonaCredentialEnv } from './credentials';
 
 /**
- * Claude Code tools a headless persona may use without asking. Linked tool definitions are APIs the
- * persona calls through Bash (curl), so they need no entry of their own here.
+ * The Claude Code tools of a persona whose `allowedTools` is null (and of a raw execution). Linked
+ * tool definitions are APIs the persona calls through Bash (curl) or WebFetch, so they need no entry
+ * of their own, but a persona with tool definitions needs one of those two.
  */
 export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Write', 'Edit', 'Glob', 'Grep', 'WebFetch', 'WebSearch', 'TodoWrite'];
 
@@ -20,6 +21,15 @@ export interface AssignmentDeps {
   defaultTimeoutMs: number;
   /** The Claude token to run with (stored OAuth/injected token, else CLAUDE_TOKEN), if any. */
   claudeToken(): Promise<string | undefined>;
+}
+
+/**
+ * A stored budget of 0 or less (the API accepted 0 before it had to be positive) sets no limit: the
+ * CLI would otherwise end every run before its first turn.
+ */
+function budgetOf(persona: Persona | undefined): number | undefined {
+  const budget = persona?.maxBudgetUsd;
+  return budget !== null && budget !== undefined && budget > 0 ? budget : undefined;
 }
 
 /** `modelProfile` is free text from the desktop app: a model id, or JSON with a `model` field. */
@@ -64,7 +74,8 @@ async function tokenOf(deps: AssignmentDeps): Promise<string> {
 /**
  * Everything a worker needs for one execution: the assembled prompt (raw prompt without a persona),
  * the env (decrypted credentials + Claude token), timeout (request, else persona, else default),
- * allowed tools, model and turn limit; plus the secret values the output must be scrubbed of.
+ * the persona's tools (else DEFAULT_ALLOWED_TOOLS), hosts, model, turn and budget limits; plus the
+ * secret values the output must be scrubbed of.
  * `loadedPersona` saves a read when the caller has the persona already. Throws AssignmentError with
  * a reason a person can act on.
  */
@@ -89,9 +100,11 @@ export async function buildAssignment(
     prompt,
     env: { ...credentials.env, ...claudeTokenEnv(token) },
     timeoutMs: execution.timeoutMs ?? persona?.timeoutMs ?? deps.defaultTimeoutMs,
-    allowedTools: DEFAULT_ALLOWED_TOOLS,
+    allowedTools: persona?.allowedTools ?? DEFAULT_ALLOWED_TOOLS,
+    allowedHosts: persona?.allowedHosts ?? [],
     model: modelFromProfile(persona?.modelProfile ?? null),
     maxTurns: persona?.maxTurns ?? undefined,
+    maxBudgetUsd: budgetOf(persona),
   };
   return { payload, secrets: [...credentials.secrets, token] };
 }

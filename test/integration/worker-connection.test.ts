@@ -123,7 +123,7 @@ function start(token = TOKEN, slots = 2): RunningWorker {
 }
 
 const assignment = (id: string, prompt = `prompt for ${id}`, extra: Partial<AssignPayload> = {}): AssignPayload => ({
-  executionId: id, prompt, env: { ANTHROPIC_API_KEY: 'sk-ant-api03-fake' }, timeoutMs: 20_000, allowedTools: ['Bash'], ...extra,
+  executionId: id, prompt, env: { ANTHROPIC_API_KEY: 'sk-ant-api03-fake' }, timeoutMs: 20_000, allowedTools: ['Bash'], allowedHosts: [], ...extra,
 });
 
 it('registers with its token and sends heartbeats', async () => {

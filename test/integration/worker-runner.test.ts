@@ -45,6 +45,7 @@ function run(overrides: Partial<AssignPayload> = {}, killGraceMs = 2_000) {
     env: { ANTHROPIC_API_KEY: 'sk-ant-api03-fake-key', CONNECTOR_TEST_TOKEN: CONNECTOR_VALUE, WORKER_TOKEN },
     timeoutMs: 20_000,
     allowedTools: ['Bash'],
+    allowedHosts: [],
     ...overrides,
   };
   const handle = startRun(
@@ -165,7 +166,7 @@ it('reports an API error as cli_error with the reason and exit code', async () =
 it('reports a missing binary as spawn_error and still cleans up', async () => {
   const chunks: OutputChunk[] = [];
   const handle = startRun(
-    { executionId: 'e-missing', prompt: 'x', env: {}, timeoutMs: 5_000, allowedTools: [] },
+    { executionId: 'e-missing', prompt: 'x', env: {}, timeoutMs: 5_000, allowedTools: [], allowedHosts: [] },
     { claudeBin: '/nonexistent/claude', workDirRoot, killGraceMs: 100, passThroughEnv: { PATH: '/usr/bin' }, logger: pino({ level: 'silent' }) },
     { onChunk: (c) => chunks.push(c) },
   );

@@ -4,14 +4,28 @@ import { toResultPayload, type RunEnd } from '../../worker/run-result';
 import type { ResultEvent } from '../../worker/stream-json';
 
 describe('buildCliArgs', () => {
-  it('runs headless with stream-json and the allowed tools last', () => {
-    expect(buildCliArgs({ allowedTools: ['Bash', 'Read'] })).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', 'Bash,Read']);
+  const BASE = ['-p', '--output-format', 'stream-json', '--verbose'];
+
+  it('runs headless with stream-json, the tools that exist and the entries pre-approved, each list one --flag=value', () => {
+    expect(buildCliArgs({ allowedTools: ['Bash', 'Read'] })).toEqual([...BASE, '--tools=Bash,Read', '--allowedTools=Bash,Read']);
   });
 
-  it('adds model and max turns when given, and omits an empty tool list', () => {
-    expect(buildCliArgs({ allowedTools: [' ', ''], model: 'claude-x', maxTurns: 3 })).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--model', 'claude-x', '--max-turns', '3',
+  it('derives --tools from the entries: tool names once, patterns only in --allowedTools, no MCP tools', () => {
+    expect(buildCliArgs({ allowedTools: ['Read', 'Bash(git *)', 'Bash(npm run test:*)', 'mcp__gitlab__create_issue', 'Grep'] })).toEqual([
+      ...BASE, '--tools=Read,Bash,Grep', '--allowedTools=Read,Bash(git *),Bash(npm run test:*),mcp__gitlab__create_issue,Grep',
     ]);
+  });
+
+  it('gives no tools at all for an empty list (or one of blanks)', () => {
+    expect(buildCliArgs({ allowedTools: [] })).toEqual([...BASE, '--tools=']);
+    expect(buildCliArgs({ allowedTools: [' ', ''] })).toEqual([...BASE, '--tools=']);
+  });
+
+  it('adds model, max turns and max budget when given', () => {
+    expect(buildCliArgs({ allowedTools: ['Read'], model: 'claude-x', maxTurns: 3, maxBudgetUsd: 0.25 })).toEqual([
+      ...BASE, '--model', 'claude-x', '--max-turns', '3', '--max-budget-usd', '0.25', '--tools=Read', '--allowedTools=Read',
+    ]);
+    expect(buildCliArgs({ allowedTools: ['Read'], maxBudgetUsd: 12 })).toContain('12');
   });
 });
 
