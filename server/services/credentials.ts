@@ -48,9 +48,23 @@ const invalid = (field: string, message: string) => new ValidationError(`invalid
 const CLIENT_FORM = ['encryptedData', 'iv', 'tag'] as const;
 
 /**
+ * The largest decrypted value a credential may have, all its fields together (UTF-8 bytes of the
+ * stored plaintext): each becomes environment variables of a run, and a secret is not a file store.
+ */
+export const MAX_CREDENTIAL_BYTES = 64 * 1024;
+
+function checkSize(field: 'data' | 'encryptedData', plaintext: string): void {
+  const bytes = Buffer.byteLength(plaintext, 'utf8');
+  if (bytes > MAX_CREDENTIAL_BYTES) {
+    throw invalid(field, `the secret is ${bytes} bytes (all fields together, decrypted); at most ${MAX_CREDENTIAL_BYTES} bytes (64 KiB) are accepted`);
+  }
+}
+
+/**
  * The secret to store, sealed with `key`, and its plaintext (kept in memory only, to derive `fields`).
  * Client-encrypted input is decrypted once here so a blob sealed with another key fails now, loudly,
- * instead of at dispatch. Answers undefined when the input carries no secret (an update of the rest).
+ * instead of at dispatch. A secret over MAX_CREDENTIAL_BYTES is refused, naming `data` or
+ * `encryptedData`. Answers undefined when the input carries no secret (an update of the rest).
  */
 function sealSecret(input: StoreCredentialInput, key: Buffer): { blob: EncryptedBlob; plaintext: string } | undefined {
   const given = CLIENT_FORM.filter((f) => input[f] !== undefined);
@@ -59,14 +73,16 @@ function sealSecret(input: StoreCredentialInput, key: Buffer): { blob: Encrypted
   }
   if (input.data !== undefined) {
     const plaintext = typeof input.data === 'string' ? input.data : JSON.stringify(input.data);
+    checkSize('data', plaintext);
     return { blob: encrypt(plaintext, key), plaintext };
   }
   if (given.length === 0) return undefined;
   const missing = CLIENT_FORM.find((f) => input[f] === undefined);
   if (missing) throw invalid(missing, 'is required with encryptedData, iv and tag');
   const blob = { encryptedData: input.encryptedData!.toLowerCase(), iv: input.iv!.toLowerCase(), tag: input.tag!.toLowerCase() };
+  let plaintext: string;
   try {
-    return { blob, plaintext: decrypt(blob, key) };
+    plaintext = decrypt(blob, key);
   } catch {
     throw invalid(
       'encryptedData',
@@ -74,6 +90,8 @@ function sealSecret(input: StoreCredentialInput, key: Buffer): { blob: Encrypted
         '`npm run encrypt-credential` using the same MASTER_KEY, or send the secret as `data` and let the server encrypt it',
     );
   }
+  checkSize('encryptedData', plaintext);
+  return { blob, plaintext };
 }
 
 /** The top-level field names of a JSON-object secret (null values produce no variable), else undefined. */
