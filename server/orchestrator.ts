@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log';
+import { ApiKeyService } from './auth/api-keys';
 import type { OrchestratorConfig } from './config';
 import { migrateLatest, openDb, type Db } from './db/knex';
 import { attachFollowers } from './gateway/followers';
@@ -78,14 +80,17 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     }),
   );
 
+  const apiKeys = new ApiKeyService({ db, logger, teamApiKey: config.teamApiKey });
+  const audit = new AuditLog({ db, logger, masterKey: config.masterKey });
   const ctx: AppContext = {
     config, db, logger, queues, claudeToken, bus,
     hooks: createTriggerHooks(busDeps),
     workers: () => registry.summaries(),
     control: { db, queues, logger, bus, tracker },
+    apiKeys, audit,
   };
   const httpServer = http.createServer(createApp(ctx));
-  const followers = attachFollowers(httpServer, { db, logger, bus, teamApiKey: config.teamApiKey });
+  const followers = attachFollowers(httpServer, { db, logger, bus, keys: apiKeys });
 
   const wsPort = await gateway.listen(config.wsPort, config.host);
   await dispatcher.start();
@@ -104,6 +109,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
       await dispatcher!.close();
       tracker.close();
       await claudeToken.stop();
+      await audit.flush();
       await queues.close();
       await db.destroy();
     },

@@ -48,7 +48,7 @@ export class ApiKeyService {
   }
 
   /** A new key: 201 material. The plain key is in this answer and nowhere else, ever. */
-  async create(input: { name: string; role: Role }): Promise<ApiKeyView & { key: string }> {
+  async create(input: { name: string; role: Role }): Promise<{ id: string; name: string; role: Role; key: string; createdAt: string }> {
     const key = generateApiKey();
     const record: repo.ApiKeyRecord = {
       id: randomUUID(), name: input.name, role: input.role, keyHash: hashApiKey(key),
@@ -57,7 +57,7 @@ export class ApiKeyService {
     if (!(await repo.insertApiKey(this.deps.db, record))) {
       throw new ConflictError(`an API key named '${input.name}' already exists`, { field: 'name' });
     }
-    return { ...view(record), key };
+    return { id: record.id, name: record.name, role: record.role, key, createdAt: record.createdAt };
   }
 
   async list(): Promise<ApiKeyView[]> {

@@ -3,7 +3,7 @@
  * (`authenticate`), then each route states what it needs (`requireRole`) or says that its own
  * signature check is its authentication (`signatureAuthenticated`).
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../shared/errors';
 import type { ApiKeyService } from './api-keys';
 import { forbiddenMessage, satisfies, type Caller, type Role } from './roles';
@@ -36,6 +36,30 @@ export function routeAuthOf(handler: unknown): RouteAuth | undefined {
   return typeof handler === 'function' ? (handler as Tagged)[ROUTE_AUTH] : undefined;
 }
 
+const MATCHED = Symbol('matchedRoute');
+
+/** The route a request reached (as declared, e.g. `/api/personas/:id`) and its parameters. */
+export interface MatchedRoute {
+  pattern: string;
+  params: Record<string, string>;
+}
+
+/**
+ * The route recorded by the route's guard (`requireRole`), or undefined when no guarded route was
+ * reached (401 before it, or no route at all). Read after the answer, e.g. by the audit trail.
+ */
+export function matchedRoute(res: Response): MatchedRoute | undefined {
+  return (res.locals as Record<symbol, MatchedRoute | undefined>)[MATCHED];
+}
+
+function recordMatch(req: Request, res: Response): void {
+  // Inside a route: its declared path; at a mount (Bull Board): the mount and the path below it.
+  const pattern = req.route ? `${req.baseUrl}${String(req.route.path)}` : `${req.baseUrl}${req.path}`;
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.params ?? {})) params[k] = Array.isArray(v) ? v.join('/') : String(v);
+  (res.locals as Record<symbol, MatchedRoute>)[MATCHED] = { pattern, params };
+}
+
 export interface AuthenticateOptions {
   /** Accept HTTP Basic with the key as password (Bull Board, which a browser opens) and ask for it on 401. */
   allowBasic?: boolean;
@@ -63,11 +87,28 @@ export function authenticate(keys: ApiKeyService, opts: AuthenticateOptions = {}
 }
 
 /**
+ * For a route mounted ahead of `authenticate` that takes a Bearer key *or* a signature: a valid key
+ * sets `req.auth`; a presented but unknown or revoked key → 401; no key → on to the route, which
+ * then checks its signature (and must refuse when there is neither).
+ */
+export function authenticateOptional(keys: ApiKeyService): RequestHandler {
+  return async (req, _res, next) => {
+    const key = presentedKey(req.headers.authorization, false);
+    if (key === undefined) return next();
+    const caller = await keys.resolve(key);
+    if (!caller) return next(new UnauthorizedError('the Bearer key presented is unknown or revoked'));
+    req.auth = caller;
+    next();
+  };
+}
+
+/**
  * The route needs a caller whose role satisfies `role` (admin always does); otherwise 403 naming the
  * role needed. Put it first in the route's handlers: `r.get('/personas', requireRole('reader'), …)`.
  */
 export function requireRole(role: Role): RouteGuard {
-  const guard: Tagged = (req, _res, next) => {
+  const guard: Tagged = (req, res, next) => {
+    recordMatch(req, res);
     if (!req.auth) return next(new UnauthorizedError());
     if (!satisfies(req.auth.role, role)) return next(new ForbiddenError(forbiddenMessage(req.auth.role, role)));
     next();

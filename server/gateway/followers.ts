@@ -5,26 +5,34 @@ import type { Logger } from 'pino';
 import type { FollowerToOrchestrator, OrchestratorToFollower } from '../../shared/socket-events';
 import * as executions from '../db/executions';
 import { listOutput } from '../db/output';
-import { safeEqual } from '../http/auth';
+import type { ApiKeyService } from '../auth/api-keys';
+import { satisfies } from '../auth/roles';
 import type { OutputBus } from '../services/output-bus';
 
 export interface FollowersDeps {
   db: Knex;
   logger: Logger;
   bus: OutputBus;
-  teamApiKey: string;
+  /** Resolves the handshake's key; following needs the reader role or more. */
+  keys: ApiKeyService;
 }
 
 /**
- * socket.io on the HTTP port for people following executions live (`auth: { token: TEAM_API_KEY }`).
+ * socket.io on the HTTP port for people following executions live (`auth: { token: <API key> }`, reader or more).
  * `follow` replays stored output after `afterSeq`, then streams live output and one `end`.
  */
 export function attachFollowers(server: http.Server, deps: FollowersDeps): Server<FollowerToOrchestrator, OrchestratorToFollower> {
   const io = new Server<FollowerToOrchestrator, OrchestratorToFollower>(server, { path: '/socket.io' });
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    if (typeof token === 'string' && safeEqual(token, deps.teamApiKey)) return next();
-    next(new Error('unauthorized'));
+    if (typeof token !== 'string') return next(new Error('unauthorized'));
+    deps.keys.resolve(token).then(
+      (caller) => next(caller && satisfies(caller.role, 'reader') ? undefined : new Error('unauthorized')),
+      (err: unknown) => {
+        deps.logger.error({ err }, 'could not check a follower key');
+        next(new Error('unauthorized'));
+      },
+    );
   });
   io.on('connection', (socket) => {
     const subscriptions = new Map<string, () => void>();

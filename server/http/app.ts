@@ -1,6 +1,8 @@
 import express, { type Express, Router } from 'express';
 import { errorHandler, notFoundRoute } from './errors';
 import { ApiKeyService } from '../auth/api-keys';
+import { AuditLog } from '../audit/audit-log';
+import { auditTrail } from '../audit/express';
 import { authenticate, requireRole } from '../auth/express';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board';
 import type { AppContext } from './context';
@@ -16,10 +18,15 @@ import { gitlabRouter, webhooksRouter } from './routes/webhooks';
 import { subscriptionsRouter } from './routes/subscriptions';
 import { triggersRouter } from './routes/triggers';
 import { messagesRouter } from './routes/messages';
+import { keysRouter } from './routes/keys';
+import { auditRouter } from './routes/audit';
 
 export const BODY_LIMIT = '1mb';
 
-/** The HTTP API: `/health` open, everything under `/api` behind the team key, one router per resource. */
+/**
+ * The HTTP API: `/health` open; under `/api` every caller is resolved from its API key (TEAM_API_KEY is
+ * the bootstrap admin) and each route declares the role it needs; one router per resource.
+ */
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -30,6 +37,9 @@ export function createApp(ctx: AppContext): Express {
   });
 
   const keys = ctx.apiKeys ?? new ApiKeyService({ db: ctx.db, logger: ctx.logger, teamApiKey: ctx.config.teamApiKey });
+  const audit = ctx.audit ?? new AuditLog({ db: ctx.db, logger: ctx.logger, masterKey: ctx.config.masterKey });
+  // Every mutating call of an authenticated caller ends up in the audit chain (routers below).
+  app.use('/api', auditTrail(audit));
 
   // Routes that authenticate by signature or token (see signatureAuthenticated) come ahead of the Bearer guard.
   app.use('/api', gitlabRouter(ctx, BODY_LIMIT));
@@ -49,8 +59,10 @@ export function createApp(ctx: AppContext): Express {
   api.use(subscriptionsRouter(ctx));
   api.use(triggersRouter(ctx));
   api.use(messagesRouter(ctx));
+  api.use(keysRouter(keys));
+  api.use(auditRouter(ctx));
   app.use('/api', api);
-  app.use(BULL_BOARD_PATH, authenticate(keys, { allowBasic: true }), requireRole('operator'), bullBoardRouter(ctx.queues));
+  app.use(BULL_BOARD_PATH, auditTrail(audit), authenticate(keys, { allowBasic: true }), requireRole('operator'), bullBoardRouter(ctx.queues));
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log';
 import type { ApiKeyService } from '../auth/api-keys';
 import type { OrchestratorConfig } from '../config';
 import type { WorkerSummary } from '../gateway/worker-registry';
@@ -37,6 +38,8 @@ export interface AppContext {
   control: ExecutionControlDeps;
   /** API keys (resolve, create, revoke). Absent: createApp builds one on `db` with the team key. */
   apiKeys?: ApiKeyService;
+  /** The audit chain. Absent: createApp builds one (the wiring passes its own to flush it at shutdown). */
+  audit?: AuditLog;
 }
 
 export const noHooks: Hooks = {

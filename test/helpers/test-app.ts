@@ -9,6 +9,7 @@ import { migrateLatest, openDb, type Db } from '../../server/db/knex';
 import { createQueues } from '../../server/queues/queues';
 import { OutputBus } from '../../server/services/output-bus';
 import { ClaudeTokenService } from '../../server/services/claude-token';
+import { AuditLog } from '../../server/audit/audit-log';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from './env';
 import { deletePrefix } from './redis';
 
@@ -43,7 +44,9 @@ export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?
   // Not started: a test that wants the refresh timer builds its own service or calls start()/stop().
   const claudeToken = new ClaudeTokenService({ db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger });
   const bus = new OutputBus();
+  const audit = new AuditLog({ db, logger, masterKey: config.masterKey });
   const ctx: AppContext = {
+    audit,
     config,
     db,
     logger,
@@ -62,6 +65,7 @@ export async function createTestApp(opts: { extraEnv?: NodeJS.ProcessEnv; hooks?
     auth: { Authorization: `Bearer ${TEST_KEYS.TEAM_API_KEY}` },
     async close() {
       await claudeToken.stop();
+      await audit.flush();
       await queues.close();
       await db.destroy();
       await deletePrefix(prefix);
