@@ -20,7 +20,10 @@ declare global {
 }
 
 /** How a route authenticates, as declared by its first handler; read back by the route × role test. */
-export type RouteAuth = { kind: 'role'; role: Role } | { kind: 'signature'; scheme: string };
+export type RouteAuth =
+  | { kind: 'role'; role: Role }
+  | { kind: 'signature'; scheme: string }
+  | { kind: 'role-or-signature'; role: Role; scheme: string };
 
 const ROUTE_AUTH = Symbol('routeAuth');
 /**
@@ -125,4 +128,19 @@ export function signatureAuthenticated(scheme: string): RouteGuard {
   const marker: Tagged = (_req, _res, next) => next();
   marker[ROUTE_AUTH] = { kind: 'signature', scheme };
   return marker;
+}
+
+/**
+ * For a route that takes a Bearer key *or* a signature (mounted after `authenticateOptional`): with a
+ * caller, its role must satisfy `role` (else 403); without one, the route's next handler must verify
+ * the signature and refuse (401) when it is missing or wrong.
+ */
+export function requireRoleOrSignature(role: Role, scheme: string): RouteGuard {
+  const guard: Tagged = (req, res, next) => {
+    recordMatch(req, res);
+    if (req.auth && !satisfies(req.auth.role, role)) return next(new ForbiddenError(forbiddenMessage(req.auth.role, role)));
+    next();
+  };
+  guard[ROUTE_AUTH] = { kind: 'role-or-signature', role, scheme };
+  return guard;
 }
