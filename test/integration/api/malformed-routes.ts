@@ -22,9 +22,11 @@ import type { TestApp } from '../../helpers/test-app';
  * - `stringOrObject`: a non-empty string or an object (`data`, `structuredPrompt`)
  * - `hex`: hex-encoded bytes
  * - `datetime`: an ISO 8601 date-time
+ * - `stringList`: an array of non-empty strings, or null (`allowedTools`, `allowedHosts`)
  * - `any`: any JSON value (nothing is wrong; listed for completeness)
  */
-export type FieldKind = 'key' | 'ref' | 'text' | 'number' | 'int' | 'bool' | 'jsonObject' | 'stringOrObject' | 'hex' | 'datetime' | 'any';
+export type FieldKind =
+  | 'key' | 'ref' | 'text' | 'number' | 'int' | 'bool' | 'jsonObject' | 'stringOrObject' | 'hex' | 'datetime' | 'stringList' | 'any';
 
 export type Fixtures = Record<string, string>;
 
@@ -82,6 +84,7 @@ const personaFields: Record<string, FieldKind> = {
   id: 'key', name: 'text', description: 'text', systemPrompt: 'text', structuredPrompt: 'stringOrObject',
   icon: 'text', color: 'text', enabled: 'bool', maxConcurrent: 'int', timeoutMs: 'int', modelProfile: 'text',
   maxBudgetUsd: 'number', maxTurns: 'int', designContext: 'text', groupId: 'text',
+  allowedTools: 'stringList', allowedHosts: 'stringList',
 };
 
 const toolFields: Record<string, FieldKind> = {

@@ -42,6 +42,7 @@ const WRONG: Record<FieldKind, unknown[]> = {
   stringOrObject: [123, true, [], HUGE],
   hex: [123, true, [], 'zz', 'abc', HUGE],
   datetime: [123, true, 'yesterday', '2026-13-45T99:99:99Z', HUGE],
+  stringList: [123, true, 'Read', { a: 1 }, [123], [''], [null], [HUGE], HUGE],
   any: [],
 };
 
