@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initialSchema from './20261125000001_initial_schema';
 import * as oauthRefreshedAt from './20261126000001_oauth_tokens_refreshed_at';
 import * as personaToolHostLimits from './20261129000001_persona_tool_host_limits';
+import * as systemMeta from './20261129000002_system_meta';
 import * as apiKeys from './20261129000003_api_keys';
 import * as auditLog from './20261129000003_audit_log';
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261125000001_initial_schema', initialSchema],
   ['20261126000001_oauth_tokens_refreshed_at', oauthRefreshedAt],
   ['20261129000001_persona_tool_host_limits', personaToolHostLimits],
+  ['20261129000002_system_meta', systemMeta],
   ['20261129000003_api_keys', apiKeys],
   ['20261129000003_audit_log', auditLog],
 ];
