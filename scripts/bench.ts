@@ -14,6 +14,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import IORedis from 'ioredis';
+import { loadEnv } from '../shared/env-sources';
 import { runScenario, type ScenarioResult } from './bench/scenario';
 
 const list = (v: string) => v.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
     },
   });
-  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const redisUrl = loadEnv(['REDIS_URL']).env.REDIS_URL || 'redis://127.0.0.1:6379';
   const common = {
     workers: Number(values.workers), slotsPerWorker: Number(values.slots), personas: Number(values.personas),
     concurrency: Number(values.concurrency), rate: Number(values.rate), redisUrl,

@@ -2,7 +2,7 @@
  * `npm run encrypt-credential -- '<secret>'` (or the secret on stdin): prints the guide's
  * `{"encryptedData","iv","tag"}` for `POST /api/credentials`, sealed with MASTER_KEY.
  *
- * MASTER_KEY comes from the environment, else from the `secrets.env` that `npm start` generated next to
+ * MASTER_KEY comes from the environment (or .env, or MASTER_KEY_FILE), else from the `secrets.env` that `npm start` generated next to
  * the database (DAC_DB_PATH's folder, `./data` by default). The secret may be a JSON object (one variable
  * per field at dispatch) or any string. Neither the secret nor the key is ever printed.
  *
@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { encrypt, parseMasterKey, type EncryptedBlob } from '../shared/crypto';
+import { loadEnv } from '../shared/env-sources';
 import { ConfigError } from '../shared/errors';
 import { dataDirFor, readSecretsFile, SECRETS_FILE_NAME } from '../server/secrets-file';
 
@@ -66,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write("usage: npm run encrypt-credential -- '<json or string>'   (or pipe it on stdin)\n");
     return;
   }
-  const { key, from } = resolveMasterKey(process.env);
+  const { key, from } = resolveMasterKey(loadEnv(['MASTER_KEY', 'DAC_DB_PATH']).env);
   if (args.length === 0 && process.stdin.isTTY) process.stderr.write('reading the credential from stdin (end with Ctrl-D)...\n');
   const input = args.length > 0 && args[0] !== '-' ? args.join(' ') : await readStdin();
   const blob = encryptCredential(input, key);

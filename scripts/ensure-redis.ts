@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import IORedis from 'ioredis';
+import { pingRedis as pingOnce, redactRedisUrl as redact } from '../shared/redis-ping';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -69,29 +69,9 @@ export async function ensureRedis(opts: EnsureRedisOptions): Promise<EnsuredRedi
 
 /** 'ok' when `url` answers PING; 'unreachable' when nothing listens (or it is too slow); else the refusal. */
 export async function pingRedis(url: string, timeoutMs = 1500): Promise<'ok' | 'unreachable' | Error> {
-  let lastError: Error | undefined;
-  // No connectTimeout/commandTimeout: ioredis leaves their socket timers behind, which keeps a
-  // short-lived caller (a test, `npm test`) alive; one timer of our own bounds the whole exchange.
-  const redis = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  // ioredis emits connection errors as events as well as rejecting; keep the last for the verdict.
-  redis.on('error', (err: Error) => {
-    lastError = err;
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([redis.connect().then(() => redis.ping()), timeout]);
-    return 'ok';
-  } catch (err) {
-    const e = lastError ?? (err as Error);
-    return /NOAUTH|WRONGPASS|invalid password|ERR AUTH/i.test(e.message) ? e : 'unreachable';
-  } finally {
-    clearTimeout(timer);
-    // disconnect() on a connection that already ended arms a 2 s timer nobody clears (ioredis).
-    if (redis.status !== 'end') redis.disconnect();
-  }
+  const answer = await pingOnce(url, timeoutMs);
+  if (answer.ok) return 'ok';
+  return answer.refused ? new Error(answer.reason) : 'unreachable';
 }
 
 /** The full path of `name` on PATH, or null. */
@@ -206,16 +186,4 @@ function stopServer(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    // Not a URL at all: config validation reports it; here only avoid echoing a secret.
-    return '(invalid REDIS_URL)';
-  }
 }

@@ -7,14 +7,14 @@
  * signal kills everything at once. If the orchestrator dies, everything stops with a non-zero exit.
  * KAFKA_* variables are passed through untouched: the orchestrator itself says once that Kafka is unused.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseEnv as parseDotenv } from 'node:util';
 import { z } from 'zod';
-import { loadConfig } from '../server/config';
-import { loadWorkerConfig } from '../worker/config';
+import { loadConfig, ORCHESTRATOR_ENV_NAMES } from '../server/config';
+import { loadWorkerConfig, WORKER_ENV_NAMES } from '../worker/config';
 import { bootstrapSecrets, dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { intVar, parseEnv } from '../shared/env-schema';
+import { loadEnv } from '../shared/env-sources';
+import { onStopSignals } from '../shared/signals';
 import { ConfigError } from '../shared/errors';
 import { ensureRedis, RedisUnavailableError, type EnsuredRedis } from './ensure-redis';
 import { startNodeChild, type ManagedChild } from './managed-child';
@@ -40,10 +40,10 @@ let stopping = false;
 let workerStopMs = 30_000 + WORKER_STOP_MARGIN_MS;
 
 async function main(): Promise<void> {
-  process.on('SIGINT', () => void onSignal('SIGINT'));
-  process.on('SIGTERM', () => void onSignal('SIGTERM'));
+  onStopSignals((signal, first) => void onSignal(signal, first));
 
-  const { env: baseEnv, fromDotenv } = withDotenv(process.env, path.resolve('.env'));
+  // The children read .env too (the same way); what is resolved here is in their environment, which wins.
+  const { env: baseEnv, fromDotenv, fromFiles } = loadEnv([...new Set([...ORCHESTRATOR_ENV_NAMES, ...WORKER_ENV_NAMES, 'LOCAL_WORKERS'])]);
   if (fromDotenv.length) say(`read ${fromDotenv.length} variable(s) from .env`);
   const dataDir = dataDirFor(baseEnv);
   const { env } = bootstrapSecrets({ env: baseEnv, dataDir });
@@ -83,7 +83,9 @@ async function main(): Promise<void> {
 
   for (let i = 1; i <= localWorkers; i++) superviseWorker(`worker-${i}`, workerEnv);
 
-  const keyFrom = fromDotenv.includes('TEAM_API_KEY')
+  const keyFrom = fromFiles.includes('TEAM_API_KEY')
+    ? 'TEAM_API_KEY_FILE'
+    : fromDotenv.includes('TEAM_API_KEY')
     ? '.env'
     : baseEnv.TEAM_API_KEY ? 'your environment' : path.join(dataDir, SECRETS_FILE_NAME);
   say('personas-cloud is running');
@@ -127,8 +129,8 @@ async function waitForHealth(url: string, child: ManagedChild): Promise<boolean>
   return false;
 }
 
-async function onSignal(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) {
+async function onSignal(signal: NodeJS.Signals, first: boolean): Promise<void> {
+  if (!first) {
     say(`${signal} again: killing everything now`);
     for (const c of [...workers, orchestrator]) c?.kill();
     process.exit(130);
@@ -144,14 +146,6 @@ async function shutdown(exitCode: number): Promise<never> {
   if (redis) await redis.stop();
   say('stopped');
   process.exit(exitCode);
-}
-
-/** Fills variables missing from `env` from a `.env` file, if there is one; the environment wins. */
-function withDotenv(env: NodeJS.ProcessEnv, file: string): { env: NodeJS.ProcessEnv; fromDotenv: string[] } {
-  if (!fs.existsSync(file)) return { env: { ...env }, fromDotenv: [] };
-  const parsed = parseDotenv(fs.readFileSync(file, 'utf8'));
-  const fromDotenv = Object.keys(parsed).filter((k) => !env[k] && parsed[k]);
-  return { env: { ...env, ...Object.fromEntries(fromDotenv.map((k) => [k, parsed[k]])) }, fromDotenv };
 }
 
 function describe(exit: { code: number | null; signal: NodeJS.Signals | null }): string {

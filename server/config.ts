@@ -50,6 +50,9 @@ const schema = z.object({
   POLL_ALLOW_PRIVATE_HOSTS: hostAllowancesVar(),
 });
 
+/** Every variable the orchestrator reads: all it takes from `.env` (see shared/env-sources). */
+export const ORCHESTRATOR_ENV_NAMES: readonly string[] = Object.freeze([...Object.keys(schema.shape), 'KAFKA_USERNAME', 'KAFKA_PASSWORD']);
+
 export interface OrchestratorConfig {
   nodeEnv: string;
   masterKey: Buffer;

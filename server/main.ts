@@ -1,27 +1,37 @@
-import { createLogger } from '../shared/logger';
+import { loadEnv } from '../shared/env-sources';
 import { ConfigError } from '../shared/errors';
-import { loadConfig } from './config';
-import { startOrchestrator } from './orchestrator';
+import { createLogger } from '../shared/logger';
+import { onStopSignals } from '../shared/signals';
+import { loadConfig, ORCHESTRATOR_ENV_NAMES } from './config';
+import { startOrchestrator, type Orchestrator } from './orchestrator';
 import { bootstrapSecrets } from './secrets-file';
+import { StartAbortedError } from './startup/backoff';
 
-/** `npm run orchestrator`: wiring and shutdown only. */
+/**
+ * `npm run orchestrator`, the container's command and the systemd unit: wiring and shutdown only.
+ * Settings: the environment, then `.env` (only the orchestrator's variables), then `*_FILE`.
+ * SIGTERM/SIGINT → stop intake → close workers' gateway, processors, servers → Redis, SQLite → exit 0;
+ * during start-up (waiting for Redis or the database) it stops waiting and exits 0. A second signal
+ * exits at once.
+ */
 async function main(): Promise<void> {
-  const { env } = bootstrapSecrets({ env: process.env });
+  const loaded = loadEnv(ORCHESTRATOR_ENV_NAMES);
+  const { env } = bootstrapSecrets({ env: loaded.env });
   const config = loadConfig(env);
   const logger = createLogger('orchestrator', config.logLevel);
+  if (loaded.fromDotenv.length) logger.info({ variables: loaded.fromDotenv }, 'settings read from .env');
+  if (loaded.fromFiles.length) logger.info({ variables: loaded.fromFiles }, 'secrets read from *_FILE');
   if (config.kafkaConfigured) {
     logger.warn('KAFKA_* is set but unused: the event bus runs on Redis (BullMQ); Kafka is not needed');
   }
-  const orchestrator = await startOrchestrator(config, logger);
 
+  const starting = new AbortController();
+  let orchestrator: Orchestrator | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
+  const stop = (signal: string) => {
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    if (!orchestrator) return starting.abort();
     orchestrator
       .stop()
       .then(() => process.exit(0))
@@ -30,8 +40,22 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  onStopSignals((signal, first) => {
+    if (first) return stop(signal);
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  });
+
+  try {
+    orchestrator = await startOrchestrator(config, logger, { signal: starting.signal });
+  } catch (err) {
+    if (err instanceof StartAbortedError) {
+      logger.info(err.message);
+      process.exit(0);
+    }
+    throw err;
+  }
+  if (stopping) stop('start-up');
 }
 
 main().catch((err) => {

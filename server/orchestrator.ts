@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log';
 import { ApiKeyService } from './auth/api-keys';
 import type { OrchestratorConfig } from './config';
-import { migrateLatest, openDb, type Db } from './db/knex';
+import type { Db } from './db/knex';
 import { attachFollowers } from './gateway/followers';
 import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
 import { WorkerRegistry } from './gateway/worker-registry';
+import { claudeTokenLine } from './domain/claude-token';
 import { createApp } from './http/app';
 import type { AppContext } from './http/context';
 import { Dispatcher } from './queues/dispatcher';
@@ -22,6 +23,11 @@ import { storeProtocolMessage } from './services/protocol-messages';
 import { RunTracker } from './services/run-tracker';
 import { createTriggerHooks } from './services/trigger-hooks';
 import { createWorkerEvents } from './services/worker-events';
+import type { Backoff } from './startup/backoff';
+import { verifyMasterKey } from './startup/master-key';
+import { openDatabase } from './startup/open-database';
+import { Readiness } from './startup/readiness';
+import { waitForRedis } from './startup/wait-for-redis';
 
 export interface Orchestrator {
   httpPort: number;
@@ -30,6 +36,16 @@ export interface Orchestrator {
   queues: Queues;
   /** Stops intake, then workers' gateway, processors, servers, Redis and SQLite, in that order. */
   stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * Aborting while the orchestrator waits (database locked, Redis unreachable) closes what it
+   * opened and makes startOrchestrator reject with StartAbortedError: SIGTERM during start-up.
+   */
+  signal?: AbortSignal;
+  /** Backoff of those waits (default 1 s doubling to 30 s; tests shorten it). */
+  backoff?: Backoff;
 }
 
 /** How long the orchestrator waits for a worker to confirm a cancel or timeout before deciding alone. */
@@ -43,13 +59,22 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 }
 
 /**
- * Builds and starts the whole orchestrator from a parsed config: SQLite (migrated), queues, the
- * worker gateway, the dispatcher, the HTTP API with Bull Board and live followers.
+ * Builds and starts the whole orchestrator from a parsed config: SQLite (migrated, its MASTER_KEY
+ * checked), queues, the worker gateway, the dispatcher, the HTTP API with Bull Board and live
+ * followers. The HTTP port listens before Redis is reached: `/health` answers 503 with the reason
+ * while it waits (one log line per attempt, with backoff). Resolves once everything runs.
  */
-export async function startOrchestrator(config: Readonly<OrchestratorConfig>, logger: Logger): Promise<Orchestrator> {
-  const db = openDb(config.dbPath);
-  const applied = await migrateLatest(db);
+export async function startOrchestrator(config: Readonly<OrchestratorConfig>, logger: Logger, opts: StartOptions = {}): Promise<Orchestrator> {
+  const readiness = new Readiness();
+  const waits = { logger, signal: opts.signal, backoff: opts.backoff, onWaiting: (reason: string) => readiness.waitingFor(reason) };
+  const { db, applied } = await openDatabase({ ...waits, file: config.dbPath });
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  try {
+    await verifyMasterKey(db, config.masterKey, { dbPath: config.dbPath, logger });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const bus = new OutputBus();
   const busDeps: BusDeps = { db, queues, logger };
@@ -88,30 +113,41 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     workers: () => registry.summaries(),
     control: { db, queues, logger, bus, tracker },
     apiKeys, audit,
+    readiness,
   };
   const httpServer = http.createServer(createApp(ctx));
   const followers = attachFollowers(httpServer, { db, logger, bus, keys: apiKeys });
 
-  const wsPort = await gateway.listen(config.wsPort, config.host);
-  await dispatcher.start();
-  const events = await startEventProcessing({ ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts });
-  claudeToken.start();
   const httpPort = await listen(httpServer, config.httpPort, config.host);
+  const wsPort = await gateway.listen(config.wsPort, config.host);
   logger.info({ httpPort, wsPort, db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');
 
-  return {
-    httpPort, wsPort, db, queues,
-    async stop() {
-      await new Promise<void>((resolve) => followers.close(() => resolve()));
-      httpServer.closeAllConnections?.();
-      await gateway.close();
-      await events.stop();
-      await dispatcher!.close();
-      tracker.close();
-      await claudeToken.stop();
-      await audit.flush();
-      await queues.close();
-      await db.destroy();
-    },
+  let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
+  const stop = async () => {
+    await new Promise<void>((resolve) => followers.close(() => resolve()));
+    httpServer.closeAllConnections?.();
+    await gateway.close();
+    await events?.stop();
+    await dispatcher!.close();
+    tracker.close();
+    await claudeToken.stop();
+    await audit.flush();
+    await queues.close();
+    await db.destroy();
   };
+  try {
+    await waitForRedis({ ...waits, url: config.redisUrl });
+    await dispatcher.start();
+    events = await startEventProcessing({ ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  claudeToken.start();
+  readiness.ready();
+  const claude = await claudeToken.status();
+  logger.info({ inUse: claude.inUse }, claudeTokenLine(claude));
+  logger.info('orchestrator ready');
+
+  return { httpPort, wsPort, db, queues, stop };
 }

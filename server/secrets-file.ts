@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from '../shared/errors';
+import { databaseHoldsSecrets } from './db/sealed-samples';
 
 /** The secrets every orchestrator needs, and how a development machine makes one up. */
 const GENERATORS = {
@@ -45,6 +46,9 @@ export function dataDirFor(env: NodeJS.ProcessEnv): string {
  *   naming every missing variable.
  * - Otherwise a missing secret is read from `<dataDir>/secrets.env`, or generated and appended
  *   there. The file is created with mode 0600 (and tightened to 0600 if it already exists).
+ * - Nothing is generated over a database that already holds what a MASTER_KEY protects (a key
+ *   check value, credentials, a stored token): a new key would not open them. That is a
+ *   ConfigError asking for the lost secrets, and the secrets file is left as it was.
  * - The team API key is printed once, in a banner, only when it is generated. MASTER_KEY and
  *   WORKER_TOKEN are never printed.
  */
@@ -74,12 +78,23 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
     }
   }
   if (generated.length > 0) {
+    refuseOverExistingDatabase(env, generated, file);
     appendSecrets(file, generated.map((name) => [name, env[name] as string]));
     if (generated.includes('TEAM_API_KEY')) {
       (opts.log ?? ((text) => process.stdout.write(text)))(apiKeyBanner(env.TEAM_API_KEY as string, file));
     }
   }
   return { env, generated };
+}
+
+function refuseOverExistingDatabase(env: NodeJS.ProcessEnv, generated: SecretName[], file: string): void {
+  const dbFile = path.resolve(env.DAC_DB_PATH || './data/personas.db');
+  if (!databaseHoldsSecrets(dbFile)) return;
+  throw new ConfigError(
+    `refusing to generate ${generated.join(', ')}: the database ${dbFile} already holds encrypted secrets, which new ` +
+      `secrets would not open (nothing was changed). Restore ${file} from your backup, or set ${generated.join(', ')} ` +
+      'in the environment, .env or *_FILE to the values this installation used.',
+  );
 }
 
 /** Reads `KEY=value` lines; a missing file is an empty one. */

@@ -76,6 +76,9 @@ const schema = z.object({
   WORKER_PASS_ENV: passEnvNames,
 });
 
+/** Every variable the worker reads: all it takes from `.env` (see shared/env-sources). Never MASTER_KEY. */
+export const WORKER_ENV_NAMES: readonly string[] = Object.freeze([...Object.keys(schema.shape), ...PASS_THROUGH_NAMES]);
+
 /**
  * The CLI of the installed `@anthropic-ai/claude-code` package (from its package.json `bin`),
  * else `claude` on PATH. `resolve` is injectable for tests.

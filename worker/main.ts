@@ -1,23 +1,30 @@
 import { createLogger } from '../shared/logger';
 import { VERSION } from '../shared/version';
+import { onStopSignals } from '../shared/signals';
 import { loadWorkerConfig, type WorkerConfig } from './config';
+import { loadWorkerEnv } from './environment';
 import { startWorker } from './worker';
 
 /**
- * `npm run worker`: wiring and shutdown only.
+ * `npm run worker`, the container's command and the systemd unit: wiring and shutdown only.
+ * Settings: the environment, then `.env` (only the worker's variables: never MASTER_KEY), then WORKER_TOKEN_FILE.
  * SIGTERM/SIGINT → refuse new assignments → let running executions finish (SHUTDOWN_GRACE_MS) →
  * cancel the rest → flush results → disconnect → exit. A second signal kills every CLI process
  * group and exits at once.
  */
 function main(): void {
   let config: Readonly<WorkerConfig>;
+  let fromDotenv: string[];
   try {
-    config = loadWorkerConfig(process.env);
+    const loaded = loadWorkerEnv();
+    fromDotenv = loaded.fromDotenv;
+    config = loadWorkerConfig(loaded.env);
   } catch (err) {
     process.stderr.write(`worker: ${(err as Error).message}\n`);
     process.exit(1);
   }
   const logger = createLogger('worker', config.logLevel);
+  if (fromDotenv.length) logger.info({ variables: fromDotenv }, 'settings read from .env');
 
   let stopping = false;
   const stop = (code: number) => {
@@ -45,17 +52,15 @@ function main(): void {
   // The CLI runs in its own process group, so it would outlive us: whatever the way out, kill it.
   process.on('exit', () => worker.killAllNow());
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: killing running executions and exiting now');
-        worker.killAllNow();
-        process.exit(1);
-      }
-      logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new work');
-      stop(0);
-    });
-  }
+  onStopSignals((signal, first) => {
+    if (!first) {
+      logger.warn({ signal }, 'second signal: killing running executions and exiting now');
+      worker.killAllNow();
+      process.exit(1);
+    }
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new work');
+    stop(0);
+  });
 }
 
 main();

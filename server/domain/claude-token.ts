@@ -102,6 +102,12 @@ export interface ClaudeTokenStatus {
   refreshedAt: string | null;
   /** Why the last refresh failed (provider code/description only), or why the stored token cannot be read. */
   lastError: string | null;
+  /** CLAUDE_TOKEN is set in the orchestrator's environment (its value is never shown). */
+  envTokenSet: boolean;
+  /** The token executions get now: the stored one, CLAUDE_TOKEN, or none. */
+  inUse: 'stored' | 'env' | null;
+  /** When a stored token and CLAUDE_TOKEN both exist: which one is used, and how to use the other. */
+  note: string | null;
 }
 
 /** The stored token's metadata, as far as the status needs it (no secret). */
@@ -122,15 +128,40 @@ export function connectionStatus(
   nowMs: number,
   lastError: string | null,
 ): ClaudeTokenStatus {
+  const envTokenSet = envKind !== null;
   if (!stored) {
     return {
-      connected: envKind !== null, source: envKind ? 'env' : null, tokenKind: envKind, expiresAt: null, expired: false,
+      connected: envTokenSet, source: envKind ? 'env' : null, tokenKind: envKind, expiresAt: null, expired: false,
       scope: null, hasRefreshToken: false, connectedAt: null, refreshedAt: null, lastError: null,
+      envTokenSet, inUse: envTokenSet ? 'env' : null, note: null,
     };
   }
+  const expired = isExpired(stored.expiresAt, nowMs);
+  // Mirrors ClaudeTokenService.current(): the stored token wins unless it has expired and CLAUDE_TOKEN is set.
+  const inUse = expired && envTokenSet ? 'env' : 'stored';
   return {
     connected: true, source: stored.source, tokenKind: stored.kind, expiresAt: stored.expiresAt,
-    expired: isExpired(stored.expiresAt, nowMs), scope: stored.scope, hasRefreshToken: stored.hasRefreshToken,
+    expired, scope: stored.scope, hasRefreshToken: stored.hasRefreshToken,
     connectedAt: stored.createdAt, refreshedAt: stored.refreshedAt, lastError,
+    envTokenSet, inUse, note: envTokenSet ? bothTokensNote(stored.source, inUse) : null,
   };
+}
+
+/** One sentence for the start-up log and `/api/status` when a stored token and CLAUDE_TOKEN both exist. */
+export function bothTokensNote(source: 'oauth' | 'manual', inUse: 'stored' | 'env'): string {
+  const stored = source === 'oauth' ? 'the stored OAuth token' : 'the token stored with POST /api/token';
+  return inUse === 'env'
+    ? `${stored} has expired, so CLAUDE_TOKEN from the environment is used`
+    : `${stored} is used; CLAUDE_TOKEN from the environment is ignored while a token is stored (DELETE /api/oauth/disconnect to use CLAUDE_TOKEN)`;
+}
+
+/** The POST /api/token shape: `sk-ant-oat…` (subscription) or `sk-ant-api…` (API key), then 20+ of [A-Za-z0-9_-]. */
+export const CLAUDE_TOKEN_SHAPE = /^sk-ant-(?:oat|api)[A-Za-z0-9_-]{20,}$/;
+
+/** The start-up line about the Claude token: which one executions use (never any part of it). */
+export function claudeTokenLine(s: ClaudeTokenStatus): string {
+  if (s.note) return `Claude token: ${s.note}`;
+  if (s.inUse === 'env') return 'Claude token: CLAUDE_TOKEN from the environment';
+  if (s.inUse === 'stored') return `Claude token: ${s.source === 'oauth' ? 'the stored OAuth token' : 'the token stored with POST /api/token'}`;
+  return 'Claude token: none yet; executions cannot authenticate until you connect (POST /api/oauth/authorize), POST /api/token or set CLAUDE_TOKEN';
 }

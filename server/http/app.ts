@@ -33,6 +33,8 @@ export function createApp(ctx: AppContext): Express {
   app.set('trust proxy', false);
 
   app.get('/health', (_req, res) => {
+    const { ready, reason } = ctx.readiness?.state() ?? { ready: true, reason: null };
+    if (!ready) return void res.status(503).json({ status: 'starting', reason, time: new Date().toISOString() });
     res.json({ status: 'ok', time: new Date().toISOString() });
   });
 

@@ -6,6 +6,7 @@ import type { OrchestratorConfig } from '../config';
 import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
 import type { ClaudeTokenService } from '../services/claude-token';
+import type { Readiness } from '../startup/readiness';
 import type { ExecutionControlDeps } from '../services/execution-control';
 import type { OutputBus } from '../services/output-bus';
 
@@ -32,6 +33,8 @@ export interface AppContext {
   claudeToken: ClaudeTokenService;
   /** Connected workers, for `/api/status`. */
   workers(): WorkerSummary[];
+  /** Start-up state for `/health` (503 with the reason until ready). Absent: always ready. */
+  readiness?: Readiness;
   /** Live output fan-out (SSE and socket.io followers). */
   bus: OutputBus;
   /** Submit and cancel executions. */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { CLAUDE_TOKEN_SHAPE } from '../../domain/claude-token';
 import type { AppContext } from '../context';
 import { bodyObject, parse } from '../validate';
 import { requireRole } from '../../auth/express';
@@ -14,9 +15,8 @@ const tokenBody = z.object({
   token: z
     .string({ error: 'is required' })
     .trim()
-    .min(10, 'must be at least 10 characters')
     .max(10_000)
-    .regex(/^\S+$/, 'must not contain whitespace'),
+    .regex(CLAUDE_TOKEN_SHAPE, 'must be a Claude token: sk-ant-oat… (subscription) or sk-ant-api… (API key) followed by at least 20 letters, digits, - or _'),
   expiresAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).nullable().optional(),
 });
 

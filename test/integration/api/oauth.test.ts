@@ -244,13 +244,24 @@ describe('Claude connection API (OAuth with PKCE against a fake token endpoint)'
       [{ token: 'short' }, 'token'],
       [{ token: 12345678901 }, 'token'],
       [{ token: 'has white space inside' }, 'token'],
-      [{ token: 'sk-ant-oat01-abcdefgh', expiresAt: 'tomorrow' }, 'expiresAt'],
+      [{ token: 'sk-ant-oat01-…' }, 'token'], // the README's placeholder
+      [{ token: 'sk-ant-oat01-abcdefgh' }, 'token'], // too short
+      [{ token: 'sk-ant-xyz01-abcdefghijklmnopqrstuvwxyz' }, 'token'],
+      [{ token: 'sk-ant-api03-abcdefghij klmnopqrstuvwxyz' }, 'token'],
+      [{ token: 'sk-ant-oat01-abcdefghijklmnopqrstuvwxyz', expiresAt: 'tomorrow' }, 'expiresAt'],
     ];
     for (const [body, field] of cases) {
       const res = await request(t.app).post('/api/token').set(t.auth).send(body as object);
       expect(res.status).toBe(400);
       expect(res.body.error.details[0].field).toBe(field);
+      if (field === 'token' && typeof (body as { token?: unknown }).token === 'string') {
+        expect(res.body.error.message).toMatch(/token: must be a Claude token: sk-ant-oat… .* or sk-ant-api…/);
+      }
     }
+    for (const token of ['sk-ant-oat01-abcdefghijklmnopqrstuvwxyz', 'sk-ant-api03-AbC_dEf-0123456789xyzXYZ']) {
+      expect((await request(t.app).post('/api/token').set(t.auth).send({ token })).status).toBe(200);
+    }
+    await request(t.app).delete('/api/oauth/disconnect').set(t.auth);
     const notObject = await request(t.app).post('/api/token').set(t.auth).send([1]);
     expect(notObject.status).toBe(400);
   });
@@ -268,12 +279,20 @@ describe('Claude connection with CLAUDE_TOKEN in the environment', () => {
 
   it('falls back to CLAUDE_TOKEN when nothing is stored, and never shows it', async () => {
     const status = await request(t.app).get('/api/oauth/status').set(t.auth);
-    expect(status.body).toMatchObject({ connected: true, source: 'env', tokenKind: 'oauth', hasRefreshToken: false });
+    expect(status.body).toMatchObject({ connected: true, source: 'env', tokenKind: 'oauth', hasRefreshToken: false, envTokenSet: true, inUse: 'env', note: null });
     expect(JSON.stringify(status.body)).not.toContain('from-environment');
     expect(await t.ctx.claudeToken.current()).toBe(ENV_TOKEN);
 
-    await request(t.app).post('/api/token').set(t.auth).send({ token: 'sk-ant-api03-stored-token-123' });
-    expect(await t.ctx.claudeToken.current()).toBe('sk-ant-api03-stored-token-123');
+    await request(t.app).post('/api/token').set(t.auth).send({ token: 'sk-ant-api03-stored-token-1234567' });
+    expect(await t.ctx.claudeToken.current()).toBe('sk-ant-api03-stored-token-1234567');
+    // Both exist: /api/status says which one runs, and how to use the other.
+    const both = await request(t.app).get('/api/status').set(t.auth);
+    expect(both.body.claude).toMatchObject({ source: 'manual', envTokenSet: true, inUse: 'stored' });
+    expect(both.body.claude.note).toBe(
+      'the token stored with POST /api/token is used; CLAUDE_TOKEN from the environment is ignored while a token is stored ' +
+        '(DELETE /api/oauth/disconnect to use CLAUDE_TOKEN)',
+    );
+    expect(JSON.stringify(both.body)).not.toContain('stored-token-1234567');
 
     const gone = await request(t.app).delete('/api/oauth/disconnect').set(t.auth);
     expect(gone.body).toMatchObject({ disconnected: true, connected: true, source: 'env' });
@@ -283,7 +302,7 @@ describe('Claude connection with CLAUDE_TOKEN in the environment', () => {
   it('prefers CLAUDE_TOKEN over a stored token that has expired and cannot be refreshed', async () => {
     await request(t.app).post('/api/token').set(t.auth).send({ token: 'sk-ant-api03-expired-token-123', expiresAt: '2020-01-01T00:00:00Z' });
     const status = await request(t.app).get('/api/oauth/status').set(t.auth);
-    expect(status.body).toMatchObject({ source: 'manual', expired: true });
+    expect(status.body).toMatchObject({ source: 'manual', expired: true, inUse: 'env', note: 'the token stored with POST /api/token has expired, so CLAUDE_TOKEN from the environment is used' });
     expect(await t.ctx.claudeToken.current()).toBe(ENV_TOKEN);
   });
 });

@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import type { Knex } from 'knex';
+import type { EncryptedBlob } from '../../shared/crypto';
+
+/** One stored secret of each kind, to tell whether a MASTER_KEY opens this database. */
+export interface SealedSamples {
+  credential?: EncryptedBlob;
+  /** The stored Claude token, as sealed text (see services/sealed-text). */
+  token?: string;
+}
+
+export async function sealedSamples(db: Knex): Promise<SealedSamples> {
+  const credential = (await db('credentials').first('encrypted_data', 'iv', 'tag')) as
+    | { encrypted_data: string; iv: string; tag: string }
+    | undefined;
+  const token = (await db('oauth_tokens').first('access_token_enc')) as { access_token_enc: string } | undefined;
+  return {
+    credential: credential && { encryptedData: credential.encrypted_data, iv: credential.iv, tag: credential.tag },
+    token: token?.access_token_enc,
+  };
+}
+
+/**
+ * Whether the SQLite file at `file` already holds what a MASTER_KEY protects: a key check value, a
+ * credential or a stored token. Read-only and synchronous (it runs before secrets are generated);
+ * a missing file, or one without those tables yet, holds nothing.
+ */
+export function databaseHoldsSecrets(file: string): boolean {
+  let conn: Database.Database;
+  try {
+    conn = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return false; // no database there yet
+  }
+  try {
+    const tables = new Set(
+      (conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    const has = (sql: string) => conn.prepare(sql).get() !== undefined;
+    return (
+      (tables.has('system_meta') && has("SELECT 1 FROM system_meta WHERE key = 'master_key_check'")) ||
+      (tables.has('credentials') && has('SELECT 1 FROM credentials LIMIT 1')) ||
+      (tables.has('oauth_tokens') && has('SELECT 1 FROM oauth_tokens LIMIT 1'))
+    );
+  } finally {
+    conn.close();
+  }
+}
