@@ -12,6 +12,10 @@ import { z } from 'zod';
  *        worker  --result(ack)-->  orchestrator     (re-sent after reconnect until acknowledged)
  *        orchestrator --cancel--> worker            (user cancel or timeout)
  *        worker  --heartbeat-->  orchestrator       (every HEARTBEAT_INTERVAL_MS)
+ *        orchestrator --probe(ack)--> worker         (another connection claims this worker's identity)
+ *
+ * The token is the shared WORKER_TOKEN or an enrolled worker token (`POST /api/workers/tokens`),
+ * whose name is then the worker's identity, whatever workerId it registers with.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -26,7 +30,8 @@ export const registerPayload = z.object({
   /** How this worker isolates CLI runs (see worker/sandbox/); older workers do not say. */
   isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
 });
-export const registerAck = z.object({ ok: z.boolean(), error: z.string().optional() });
+/** `workerId`: the identity the orchestrator gave this connection (an enrolled token's name wins over WORKER_ID). */
+export const registerAck = z.object({ ok: z.boolean(), error: z.string().optional(), workerId: z.string().optional() });
 
 export const assignPayload = z.object({
   executionId: z.string(),
@@ -81,6 +86,9 @@ export const cancelPayload = z.object({
   reason: z.enum(['cancelled', 'timeout', 'shutdown']),
 });
 
+/** Why a worker stopped a run: an orchestrator's cancel reason, or the worker's own output cap. */
+export type StopReason = z.infer<typeof cancelPayload>['reason'] | 'output_limit';
+
 export const heartbeatPayload = z.object({
   workerId: z.string(),
   running: z.array(z.string()),
@@ -112,6 +120,8 @@ export interface WorkerToOrchestrator {
 export interface OrchestratorToWorker {
   assign: (p: AssignPayload, ack: (a: AssignAck) => void) => void;
   cancel: (p: CancelPayload) => void;
+  /** "Are you still there?": sent when a second connection claims this worker's identity; refused while acknowledged. */
+  probe: (p: Record<string, never>, ack: (a: { ok: boolean }) => void) => void;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type AssignAck, type AssignPayload, type OutputPayload, type ProtocolPayload, type ResultPayload,
 } from '../shared/socket-events';
 import { OutputBatcher } from './output-batcher';
+import { ProtocolCap } from './protocol-cap';
 import type { RunCallbacks, RunHandle } from './runner';
 import type { StreamEvent } from './stream-json';
 
@@ -19,6 +20,8 @@ export interface Outbound {
 
 export interface AgentDeps {
   slots: number;
+  /** emit_event + persona_action messages one run may send (RUN_MAX_EVENTS); the rest are dropped. */
+  runMaxEvents: number;
   outbound: Outbound;
   startRun: (a: AssignPayload, cb: RunCallbacks) => RunHandle;
   logger: Logger;
@@ -105,10 +108,12 @@ export class WorkerAgent {
     const { outbound, logger } = this.deps;
     const log = logger.child({ executionId: a.executionId });
     const batcher = new OutputBatcher({ executionId: a.executionId, send: (p) => outbound.sendOutput(p) });
+    const cap = new ProtocolCap(this.deps.runMaxEvents);
     const onEvent = (event: StreamEvent) => {
       if (event.type !== 'assistant') return;
       const text = event.blocks.map((b) => (b.kind === 'text' ? b.text : '')).join('\n');
-      const messages = extractProtocolMessages(text, (reason) => log.debug({ reason }, 'ignored a protocol-like line'));
+      const found = extractProtocolMessages(text, (reason) => log.debug({ reason }, 'ignored a protocol-like line'));
+      const messages = cap.admit(found);
       if (messages.length > 0) outbound.sendProtocol({ executionId: a.executionId, messages });
     };
     const run = this.deps.startRun(a, { onChunk: (c) => batcher.push(c), onEvent });
@@ -116,6 +121,10 @@ export class WorkerAgent {
     log.info({ running: this.running.size, slots: this.deps.slots }, 'execution accepted');
     run.done
       .then((result) => {
+        if (cap.dropped > 0) {
+          log.warn({ dropped: cap.dropped, max: this.deps.runMaxEvents }, 'protocol messages over the per-run cap dropped');
+          batcher.push({ stream: 'system', text: cap.notice() });
+        }
         batcher.close(); // the last output goes before the result
         this.running.delete(a.executionId);
         // The error may quote CLI output; the orchestrator scrubs what it stores, the worker what it logs.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
+import { parseHostPattern } from '../shared/host-pattern';
 
 /**
  * The worker's configuration: the only place the worker reads `process.env`. Parsed once at start
@@ -25,6 +26,21 @@ export interface WorkerConfig {
    * WORKER_PASS_ENV names), captured here so the runner never reads process.env. Never WORKER_TOKEN.
    */
   passThroughEnv: Readonly<Record<string, string>>;
+  /** WORKER_SANDBOX: how CLI runs are isolated (`auto` picks the strongest available at start). */
+  sandbox: 'auto' | 'bwrap' | 'uid' | 'none';
+  /** WORKER_SANDBOX_DENY: absolute paths a run must never read, on top of the built-in ones. */
+  sandboxDeny: readonly string[];
+  /** WORKER_SANDBOX_UID_BASE: slot i runs as uid/gid base + i (when the worker is root). */
+  sandboxUidBase: number;
+  /** WORKER_ALLOWED_HOSTS: host patterns every persona's runs may reach (besides its own allowedHosts). */
+  allowedHosts: readonly string[];
+  /** The real Messages API the worker's token proxy forwards to (ANTHROPIC_BASE_URL). */
+  anthropicBaseUrl: string;
+  /** OUTPUT_MAX_BYTES: stdout + stderr bytes one run may print before it is stopped (`output_limit`). */
+  outputMaxBytes: number;
+  /** RUN_MAX_EVENTS: emit_event + persona_action messages one run may send; the rest are dropped. */
+  runMaxEvents: number;
+  production: boolean;
 }
 
 /** Always passed through when set. Both cases of the proxy variables: tools differ in which they read. */
@@ -74,10 +90,38 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: intVar(30_000, 0),
   KILL_GRACE_MS: intVar(5_000, 0),
   WORKER_PASS_ENV: passEnvNames,
+  WORKER_SANDBOX: z.preprocess((v) => (v === undefined || v === '' ? 'auto' : v), z.enum(['auto', 'bwrap', 'uid', 'none'])),
+  WORKER_SANDBOX_DENY: z.preprocess(
+    commaList,
+    z.array(z.string().refine((p) => path.isAbsolute(p), 'must be a comma-separated list of absolute paths')),
+  ),
+  // Above the usual ranges of system (<1000) and login users (<60000), below nobody's 65534 + subuid ranges.
+  WORKER_SANDBOX_UID_BASE: intVar(100_000, 1_000, 4_000_000_000),
+  WORKER_ALLOWED_HOSTS: z.preprocess(
+    commaList,
+    z.array(z.string().superRefine((h, ctx) => {
+      try {
+        parseHostPattern(h);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of host patterns: ${(err as Error).message}` });
+      }
+    })),
+  ),
+  ANTHROPIC_BASE_URL: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'https://api.anthropic.com' : v),
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  ),
+  OUTPUT_MAX_BYTES: intVar(8 * 1024 * 1024, 1024),
+  RUN_MAX_EVENTS: intVar(50, 0, 100_000),
+  NODE_ENV: optStrVar(),
 });
 
 /** Every variable the worker reads: all it takes from `.env` (see shared/env-sources). Never MASTER_KEY. */
 export const WORKER_ENV_NAMES: readonly string[] = Object.freeze([...Object.keys(schema.shape), ...PASS_THROUGH_NAMES]);
+
+function commaList(v: unknown): unknown {
+  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
 
 /**
  * The CLI of the installed `@anthropic-ai/claude-code` package (from its package.json `bin`),
@@ -125,5 +169,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     killGraceMs: e.KILL_GRACE_MS,
     passThroughEnv: Object.freeze(pickPassThroughEnv(env, e.WORKER_PASS_ENV)),
+    sandbox: e.WORKER_SANDBOX,
+    sandboxDeny: Object.freeze(e.WORKER_SANDBOX_DENY.map((p) => path.resolve(p))),
+    sandboxUidBase: e.WORKER_SANDBOX_UID_BASE,
+    allowedHosts: Object.freeze(e.WORKER_ALLOWED_HOSTS),
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+    outputMaxBytes: e.OUTPUT_MAX_BYTES,
+    runMaxEvents: e.RUN_MAX_EVENTS,
+    production: e.NODE_ENV === 'production',
   });
 }

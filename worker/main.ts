@@ -3,6 +3,8 @@ import { VERSION } from '../shared/version';
 import { onStopSignals } from '../shared/signals';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 import { loadWorkerEnv } from './environment';
+import type { Isolation } from './sandbox/isolation';
+import { setUpIsolation } from './sandbox/isolation';
 import { startWorker } from './worker';
 
 /**
@@ -25,13 +27,24 @@ function main(): void {
   }
   const logger = createLogger('worker', config.logLevel);
   if (fromDotenv.length) logger.info({ variables: fromDotenv }, 'settings read from .env');
+  let isolation: Isolation;
+  try {
+    isolation = setUpIsolation(config, logger);
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'worker cannot start');
+    process.stderr.write(`worker: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
 
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;
     stopping = true;
     worker.shutdown(config.shutdownGraceMs).then(
-      () => process.exit(code),
+      () => {
+        isolation.close();
+        process.exit(code);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
@@ -41,6 +54,7 @@ function main(): void {
 
   const worker = startWorker({
     config,
+    isolation,
     version: VERSION,
     logger,
     onFatal: (err) => {

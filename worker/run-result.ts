@@ -1,7 +1,7 @@
-import type { CancelPayload, ResultPayload } from '../shared/socket-events';
+import type { ResultPayload, StopReason } from '../shared/socket-events';
 import type { ResultEvent } from './stream-json';
 
-export type StopReason = CancelPayload['reason'];
+export type { StopReason };
 
 /** Everything known when a run has ended; `toResultPayload` turns it into the result sent home. */
 export interface RunEnd {
@@ -43,6 +43,7 @@ function cliErrorReason(end: RunEnd): string {
  * Maps the end of a run to the result payload:
  * - could not start → failed `spawn_error: …`;
  * - stopped by us before its result → `cancelled` (error `cancelled`/`shutdown`), or failed `timeout`;
+ * - stopped for printing too much → failed `output_limit` (even after its result: the output is cut);
  * - a non-error result event and exit 0 (or our stop came after the result) → completed;
  * - anything else → failed `cli_error: …` with the exit code kept.
  */
@@ -60,6 +61,7 @@ export function toResultPayload(end: RunEnd): ResultPayload {
   if (end.spawnError !== undefined) {
     return { ...base, status: 'failed', error: `spawn_error: ${short(end.spawnError)}` };
   }
+  if (end.stopReason === 'output_limit') return { ...base, status: 'failed', error: 'output_limit' };
   if (end.stopReason && !end.resultBeforeStop) {
     if (end.stopReason === 'timeout') return { ...base, status: 'failed', error: 'timeout' };
     return { ...base, status: 'cancelled', error: end.stopReason };

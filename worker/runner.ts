@@ -5,18 +5,27 @@ import readline from 'node:readline';
 import type { Logger } from 'pino';
 import type { AssignPayload, OutputChunk, ResultPayload } from '../shared/socket-events';
 import { buildChildEnv, buildCliArgs } from './cli-invocation';
+import { createEgressCheck } from './proxy/egress-check';
+import { sandboxEnv, withProxyUrl } from './proxy/run-env';
+import { startRunProxy, type RunProxy } from './proxy/run-proxy';
 import { toResultPayload, type RunEnd, type StopReason } from './run-result';
+import { SANDBOX_PROXY_PORT } from './sandbox/bwrap-args';
+import type { Isolation } from './sandbox/isolation';
+import { NOT_ISOLATED_LINE } from './sandbox/mode';
+import { createRunDirs, removeRunDirs, type RunDirs } from './sandbox/run-dirs';
 import { parseStreamLine, renderEvent, type ResultEvent, type StreamEvent } from './stream-json';
 
 /**
  * Runs one assignment through the Claude CLI: no shell, its own process group, a clean env, the
  * prompt on stdin, a fresh work dir removed afterwards, stdout parsed line by line, a timeout, and
  * SIGTERM-then-SIGKILL to the whole group on stop. Never logs the env or the prompt.
+ * The process starts inside the worker's isolation (worker/sandbox/) with its own uid, and reaches
+ * the Claude API and the network only through its own proxy (worker/proxy/), which holds the real
+ * token. Output beyond the byte cap stops the run (`output_limit`).
  */
 
 export interface RunnerDeps {
-  claudeBin: string;
-  workDirRoot: string;
+  isolation: Isolation;
   killGraceMs: number;
   passThroughEnv: Readonly<Record<string, string>>;
   logger: Logger;
@@ -44,7 +53,9 @@ const PIPE_DRAIN_MS = 2_000;
 
 interface RunState {
   child?: ChildProcess;
-  dir?: string;
+  dirs?: RunDirs;
+  proxy?: RunProxy;
+  outputBytes: number;
   exited: boolean;
   stopReason?: StopReason;
   resultBeforeStop?: boolean;
@@ -56,7 +67,7 @@ interface RunState {
 
 export function startRun(a: AssignPayload, deps: RunnerDeps, cb: RunCallbacks): RunHandle {
   const log = deps.logger.child({ executionId: a.executionId });
-  const state: RunState = { exited: false, timers: [] };
+  const state: RunState = { exited: false, timers: [], outputBytes: 0 };
 
   const signalGroup = (signal: NodeJS.Signals) => {
     const pid = state.child?.pid;
@@ -87,7 +98,10 @@ export function startRun(a: AssignPayload, deps: RunnerDeps, cb: RunCallbacks): 
     stop,
     killNow: () => {
       signalGroup('SIGKILL');
-      if (state.dir) fs.rmSync(state.dir, { recursive: true, force: true });
+      if (state.dirs) {
+        fs.rmSync(state.dirs.root, { recursive: true, force: true });
+        fs.rmSync(state.dirs.socket, { force: true });
+      }
     },
   };
 }
@@ -108,14 +122,12 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
     executionId: a.executionId, exitCode: null, signal: null, elapsedMs: Date.now() - started,
     stopReason: state.stopReason, resultBeforeStop: state.resultBeforeStop, ...extra,
   });
+  const { isolation } = ctx.deps;
+  const slot = isolation.slots.acquire();
   try {
-    state.dir = await fs.promises.mkdtemp(path.join(ctx.deps.workDirRoot, 'pc-run-'));
-    // HOME, temp and cwd apart: the CLI's own files stay out of the directory the model works in.
-    // (Keep WORK_DIR_ROOT short: the CLI puts a unix socket under tmp, and those paths max out at ~107 bytes.)
-    const dirs = { home: path.join(state.dir, 'home'), tmp: path.join(state.dir, 'tmp'), cwd: path.join(state.dir, 'work') };
-    await Promise.all(Object.values(dirs).map((d) => fs.promises.mkdir(d, { mode: 0o700 })));
+    state.dirs = await createRunDirs(isolation.workerDir, isolation.sandbox.uidFor(slot));
     if (state.stopReason) return toResultPayload(ended({})); // stopped before it started
-    const exit = await spawnAndWatch(a, ctx, dirs);
+    const exit = await spawnAndWatch(a, ctx, slot, state.dirs);
     return toResultPayload(ended({
       ...exit, resultEvent: state.resultEvent, sessionId: state.sessionId, lastStderrLine: state.lastStderrLine,
     }));
@@ -123,10 +135,31 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
     return toResultPayload(ended({ spawnError: (err as Error).message }));
   } finally {
     state.timers.forEach(clearTimeout);
-    if (state.dir) {
-      await fs.promises.rm(state.dir, { recursive: true, force: true })
-        .catch((err: unknown) => log.warn({ err, dir: state.dir }, 'could not remove the run directory'));
+    if (state.child?.pid) await groupGone(state.child.pid, PIPE_DRAIN_MS);
+    await state.proxy?.close().catch((err: unknown) => log.warn({ err }, 'could not close the run proxy'));
+    if (state.proxy) log.info({ proxy: state.proxy.stats }, 'run proxy closed');
+    if (state.dirs) {
+      await removeRunDirs(state.dirs).catch((err: unknown) => log.warn({ err, dir: state.dirs?.root }, 'could not remove the run directory'));
     }
+    isolation.slots.release(slot);
+  }
+}
+
+/**
+ * Waits (bounded) until no process of the run's group is left: the sandbox's last processes (socat,
+ * tool children) die with its PID namespace a moment after the CLI, and the run folder must not be
+ * removed, nor the result reported, while one still runs.
+ */
+async function groupGone(pgid: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      return; // ESRCH: the group is empty
+    }
+    if (Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -141,7 +174,20 @@ function guarded(log: Logger, what: string, fn: () => void): void {
 
 function watchStdout(child: ChildProcess, ctx: Ctx): void {
   const { state, cb, log } = ctx;
+  const max = ctx.deps.isolation.outputMaxBytes;
+  // Counted before readline sees the bytes (listener order), so no line past the cap is handed on.
+  const count = (b: Buffer) => {
+    state.outputBytes += b.length;
+    if (state.outputBytes > max && !state.stopReason) {
+      log.warn({ outputBytes: state.outputBytes, max }, 'output limit reached; stopping the run');
+      ctx.stop('output_limit');
+    }
+  };
+  child.stdout!.on('data', count);
+  child.stderr!.on('data', count);
+  const capped = () => state.stopReason === 'output_limit';
   readline.createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+    if (capped()) return;
     const event = parseStreamLine(line);
     if (!event) return;
     if (event.type === 'system' && event.sessionId) state.sessionId = event.sessionId;
@@ -150,24 +196,54 @@ function watchStdout(child: ChildProcess, ctx: Ctx): void {
     for (const chunk of renderEvent(event)) guarded(log, 'chunk', () => cb.onChunk(chunk));
   });
   readline.createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => {
-    if (!line.trim()) return;
+    if (!line.trim() || capped()) return;
     state.lastStderrLine = line;
     guarded(log, 'stderr', () => cb.onChunk({ stream: 'stderr', text: line }));
   });
 }
 
-function spawnAndWatch(a: AssignPayload, ctx: Ctx, dirs: { home: string; tmp: string; cwd: string }): Promise<Partial<RunEnd>> {
+/** Starts the run's proxy and answers the environment the sandboxed CLI gets. */
+async function startProxy(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDirs): Promise<Record<string, string>> {
   const { deps, state, log } = ctx;
-  return new Promise((resolve) => {
+  const { isolation } = deps;
+  const bwrap = isolation.sandbox.mode === 'bwrap';
+  const base = buildChildEnv({ passThrough: deps.passThroughEnv, injected: a.env, home: dirs.home, tmp: dirs.tmp });
+  // Inside bwrap the proxy is always at the fixed bridged port; outside, at its ephemeral loopback port.
+  const { env, credential } = sandboxEnv(base, `http://127.0.0.1:${SANDBOX_PROXY_PORT}`);
+  const self = (port: number) => [`127.0.0.1:${port}`, `localhost:${port}`];
+  state.proxy = await startRunProxy({
+    listen: bwrap ? { socketPath: dirs.socket } : { tcp: true },
+    selfAddresses: (port) => self(port ?? SANDBOX_PROXY_PORT),
+    claude: { ...isolation.claude, ...credential },
+    egress: createEgressCheck({
+      patterns: [...a.allowedHosts, ...isolation.allowedHosts],
+      claudeHost: isolation.claude.baseUrl.hostname,
+    }),
+    logger: log,
+  });
+  if (bwrap) {
+    const uid = isolation.sandbox.uidFor(slot);
+    if (uid !== undefined) await fs.promises.chown(dirs.socket, uid, uid);
+    await fs.promises.chmod(dirs.socket, 0o600);
+    return env;
+  }
+  return withProxyUrl(env, `http://127.0.0.1:${state.proxy.port}`);
+}
+
+function spawnAndWatch(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDirs): Promise<Partial<RunEnd>> {
+  const { deps, state, log } = ctx;
+  const { sandbox } = deps.isolation;
+  return startProxy(a, ctx, slot, dirs).then((env) => new Promise((resolve) => {
     let settled = false;
     const finish = (end: Partial<RunEnd>) => {
       if (settled) return;
       settled = true;
       resolve(end);
     };
-    const args = buildCliArgs(a);
-    const env = buildChildEnv({ passThrough: deps.passThroughEnv, injected: a.env, home: dirs.home, tmp: dirs.tmp });
-    const child = spawn(deps.claudeBin, args, { cwd: dirs.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const plan = sandbox.plan({ slot, runDir: dirs.root, proxySocket: dirs.socket, cliArgs: buildCliArgs(a) });
+    const child = spawn(plan.command, plan.args, {
+      cwd: dirs.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...plan.extraFds],
+    });
     state.child = child;
     child.on('error', (err) => {
       // Without a pid the process never started (ENOENT, EACCES); otherwise 'close' still follows.
@@ -175,7 +251,11 @@ function spawnAndWatch(a: AssignPayload, ctx: Ctx, dirs: { home: string; tmp: st
       else log.warn({ err }, 'CLI process error');
     });
     if (child.pid === undefined) return;
-    log.info({ cliPid: child.pid, model: a.model, maxTurns: a.maxTurns, allowedTools: a.allowedTools, timeoutMs: a.timeoutMs }, 'CLI run started');
+    log.info({
+      cliPid: child.pid, isolation: sandbox.mode, uid: sandbox.uidFor(slot), model: a.model, maxTurns: a.maxTurns,
+      allowedTools: a.allowedTools, allowedHosts: a.allowedHosts, timeoutMs: a.timeoutMs,
+    }, 'CLI run started');
+    if (sandbox.mode === 'none') ctx.cb.onChunk({ stream: 'system', text: NOT_ISOLATED_LINE });
 
     watchStdout(child, ctx);
     child.stdin!.on('error', (err) => log.debug({ err }, 'CLI stdin closed early')); // EPIPE if it exits first
@@ -197,5 +277,5 @@ function spawnAndWatch(a: AssignPayload, ctx: Ctx, dirs: { home: string; tmp: st
       log.info({ exitCode: code, signal }, 'CLI run ended');
       finish({ exitCode: code, signal });
     });
-  });
+  }));
 }

@@ -3,10 +3,13 @@ import type { AssignAck, AssignPayload } from '../shared/socket-events';
 import { WorkerAgent } from './agent';
 import type { WorkerConfig } from './config';
 import { createOrchestratorSocket, OrchestratorConnection } from './connection';
-import { startRun, type RunCallbacks, type RunHandle } from './runner';
+import { startRun, type RunCallbacks, type RunHandle, type RunnerDeps } from './runner';
+import type { Isolation } from './sandbox/isolation';
 
 export interface WorkerOptions {
   config: Readonly<WorkerConfig>;
+  /** How runs are isolated (set up by main: it may refuse to start). */
+  isolation: Isolation;
   version: string;
   logger: Logger;
   /** The orchestrator refused this worker for good; main exits non-zero. */
@@ -34,7 +37,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   const socket = createOrchestratorSocket(config.orchestratorUrl, config.workerToken, opts.reconnect);
   const connection = new OrchestratorConnection({
     socket,
-    identity: { workerId: config.workerId, slots: config.slots, version: opts.version },
+    identity: { workerId: config.workerId, slots: config.slots, version: opts.version, isolation: opts.isolation.mode },
     runningIds: (): string[] => agent.runningIds(), // first called on connect, after `agent` exists
     logger,
     onFatal: opts.onFatal,
@@ -42,12 +45,12 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     heartbeatMs: opts.heartbeatMs,
     serverDropRetryMs: opts.reconnect?.delayMs,
   });
-  const runnerDeps = {
-    claudeBin: config.claudeBin, workDirRoot: config.workDirRoot, killGraceMs: config.killGraceMs,
-    passThroughEnv: config.passThroughEnv, logger,
+  const runnerDeps: RunnerDeps = {
+    isolation: opts.isolation, killGraceMs: config.killGraceMs, passThroughEnv: config.passThroughEnv, logger,
   };
   const agent: WorkerAgent = new WorkerAgent({
     slots: config.slots,
+    runMaxEvents: config.runMaxEvents,
     outbound: connection,
     startRun: opts.startRun ?? ((a, cb) => startRun(a, runnerDeps, cb)),
     logger,

@@ -46,6 +46,11 @@ export interface FakeAnthropic {
   readonly requests: RecordedRequest[];
   /** Only the main conversation turns. */
   mainRequests(): RecordedRequest[];
+  /**
+   * The credentials requests presented (`x-api-key` value or the Bearer of `authorization`), in
+   * order, kept apart from `requests` so that serialising those never shows a secret.
+   */
+  credentials(): string[];
   enqueue(...replies: FakeReply[]): void;
   setScript(fn: ScriptFn | undefined): void;
   onPrompt(match: string | RegExp, replies: FakeReply[]): void;
@@ -220,6 +225,7 @@ function jsonMessage(res: http.ServerResponse, value: string, model: string, n: 
 /** Starts the fake on 127.0.0.1 with a random port. */
 export async function startFakeAnthropic(options: FakeOptions = {}): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
+  let credentials: string[] = [];
   let queue: FakeReply[] = [...(options.replies ?? [])];
   let script: ScriptFn | undefined = options.script;
   let fallback: FakeReply = options.fallback ?? text('ok');
@@ -245,6 +251,8 @@ export async function startFakeAnthropic(options: FakeOptions = {}): Promise<Fak
     }
     const record: RecordedRequest = { method, path, headers: redactHeaders(req.headers), body, kind: classify(method, path, body), at: Date.now() };
     requests.push(record);
+    const presented = req.headers['x-api-key'] ?? /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (presented) credentials.push(String(presented));
     const n = ++counter;
     const model = typeof body?.model === 'string' ? body.model : 'claude-fake';
 
@@ -296,12 +304,14 @@ export async function startFakeAnthropic(options: FakeOptions = {}): Promise<Fak
     port,
     requests,
     mainRequests: () => requests.filter((r) => r.kind === 'main'),
+    credentials: () => [...credentials],
     enqueue: (...replies) => void queue.push(...replies),
     setScript: (fn) => void (script = fn),
     onPrompt: (match, replies) => void conversations.push({ match, replies }),
     setFallback: (reply) => void (fallback = reply),
     reset: () => {
       requests.length = 0;
+      credentials = [];
       queue = [];
       script = undefined;
       conversations = [];

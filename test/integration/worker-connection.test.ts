@@ -8,8 +8,10 @@ import {
   type AssignAck, type AssignPayload, type OrchestratorToWorker, type OutputChunk, type ProtocolPayload,
   type RegisterPayload, type ResultAck, type ResultPayload, type WorkerToOrchestrator,
 } from '../../shared/socket-events';
-import { defaultClaudeBin, type WorkerConfig } from '../../worker/config';
+import type { WorkerConfig } from '../../worker/config';
+import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
 import { startWorker, type RunningWorker } from '../../worker/worker';
+import { sandboxConfig, workRoot } from '../helpers/isolation';
 import { tempDir } from '../helpers/env';
 import { slow, startFakeAnthropic, text, type FakeAnthropic } from '../helpers/fake-anthropic';
 
@@ -86,6 +88,7 @@ let fake: FakeAnthropic;
 let orch: FakeOrchestrator;
 let workDirRoot: string;
 let worker: RunningWorker | undefined;
+let isolation: Isolation | undefined;
 let fatal: Error | undefined;
 
 beforeAll(async () => {
@@ -97,13 +100,14 @@ afterAll(async () => {
 beforeEach(async () => {
   fake.reset();
   orch = await startFakeOrchestrator();
-  workDirRoot = tempDir('pc-worker');
+  workDirRoot = workRoot('pc-worker');
   fatal = undefined;
 });
 afterEach(async () => {
   worker?.killAllNow();
   await worker?.shutdown(0, 200);
   worker = undefined;
+  isolation?.close();
   await orch.close();
   expect(orch.seqGaps).toEqual([]); // chunks arrive numbered consecutively, no gap, no repeat
   fs.rmSync(workDirRoot, { recursive: true, force: true });
@@ -111,12 +115,14 @@ afterEach(async () => {
 
 function start(token = TOKEN, slots = 2): RunningWorker {
   const config: WorkerConfig = {
-    orchestratorUrl: orch.url, workerToken: token, workerId: 'test-worker-1', slots, claudeBin: defaultClaudeBin(),
-    logLevel: 'silent', workDirRoot, shutdownGraceMs: 0, killGraceMs: 1_000,
+    orchestratorUrl: orch.url, workerToken: token, workerId: 'test-worker-1',
+    logLevel: 'silent', shutdownGraceMs: 0, killGraceMs: 1_000,
     passThroughEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', ANTHROPIC_BASE_URL: fake.url },
+    ...sandboxConfig({ workDirRoot, anthropicBaseUrl: fake.url, slots }),
   };
+  isolation = setUpIsolation(config, pino({ level: 'silent' }));
   worker = startWorker({
-    config, version: '9.9.9', logger: pino({ level: 'silent' }), onFatal: (err) => (fatal = err),
+    config, isolation, version: '9.9.9', logger: pino({ level: 'silent' }), onFatal: (err) => (fatal = err),
     reconnect: { delayMs: 100, maxDelayMs: 300 }, ackTimeoutMs: 1_000, heartbeatMs: 100,
   });
   return worker;
@@ -129,7 +135,7 @@ const assignment = (id: string, prompt = `prompt for ${id}`, extra: Partial<Assi
 it('registers with its token and sends heartbeats', async () => {
   start();
   await until(() => orch.registers.length === 1 && orch.heartbeats >= 2);
-  expect(orch.registers[0]).toEqual({ workerId: 'test-worker-1', slots: 2, version: '9.9.9', running: [] });
+  expect(orch.registers[0]).toEqual({ workerId: 'test-worker-1', slots: 2, version: '9.9.9', running: [], isolation: 'bwrap' });
 });
 
 it('is refused with a wrong token and reports it as fatal', async () => {
@@ -231,5 +237,5 @@ it('shutdown refuses new work, cancels runs past the grace and reports them', as
   await stopping;
   expect(orch.results).toEqual([expect.objectContaining({ executionId: 'busy', status: 'cancelled', error: 'shutdown' })]);
   expect(w.connection.unacknowledged).toBe(0);
-  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+  expect(fs.readdirSync(isolation!.workerDir)).toEqual([]);
 });

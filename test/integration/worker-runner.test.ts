@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import pino from 'pino';
 import type { AssignPayload, OutputChunk } from '../../shared/socket-events';
-import { defaultClaudeBin } from '../../worker/config';
 import { startRun, type RunHandle } from '../../worker/runner';
 import { tempDir } from '../helpers/env';
+import { testIsolation, workRoot } from '../helpers/isolation';
+import type { Isolation } from '../../worker/sandbox/isolation';
 import { apiError, slow, startFakeAnthropic, text, toolResults, toolUse, userText, type FakeAnthropic } from '../helpers/fake-anthropic';
 
 /** The real Claude CLI from the npm package, through worker/runner.ts, against the fake API. */
@@ -14,6 +15,7 @@ const CONNECTOR_VALUE = 'conn-secret-value-4711';
 
 let fake: FakeAnthropic;
 let workDirRoot: string;
+let isolation: Isolation;
 const handles: RunHandle[] = [];
 
 beforeAll(async () => {
@@ -22,7 +24,8 @@ beforeAll(async () => {
 
 beforeEach(() => {
   fake.reset();
-  workDirRoot = tempDir('pc-runner');
+  workDirRoot = workRoot('pc-runner');
+  isolation = testIsolation({ workDirRoot, anthropicBaseUrl: fake.url });
 });
 
 afterEach(async () => {
@@ -30,6 +33,7 @@ afterEach(async () => {
     h.killNow(); // a failed assertion must not leave a CLI behind
     await h.done;
   }
+  isolation.close();
   fs.rmSync(workDirRoot, { recursive: true, force: true });
 });
 
@@ -51,8 +55,7 @@ function run(overrides: Partial<AssignPayload> = {}, killGraceMs = 2_000) {
   const handle = startRun(
     assignment,
     {
-      claudeBin: defaultClaudeBin(),
-      workDirRoot,
+      isolation,
       killGraceMs,
       // WORKER_TOKEN sneaks into both sources on purpose: neither may reach the CLI.
       passThroughEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', ANTHROPIC_BASE_URL: fake.url, WORKER_TOKEN },
@@ -95,7 +98,7 @@ it('completes a text response with cost, turns and session id, and removes its w
   expect(chunks.at(-1)).toEqual({ stream: 'result', text: 'Hello from the fake model' });
   // The prompt went in on stdin and reached the API.
   expect(userText(fake.mainRequests()[0])).toContain('MARKER-PROMPT-1');
-  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
 });
 
 it('runs a Bash tool that sees the injected variable but not WORKER_TOKEN', async () => {
@@ -109,12 +112,12 @@ it('runs a Bash tool that sees the injected variable but not WORKER_TOKEN', asyn
   const toolOutput = chunkText(chunks, 'tool_result');
   expect(toolOutput).toContain(CONNECTOR_VALUE);
   expect(toolOutput).toContain('no-worker-token');
-  expect(toolOutput).toMatch(new RegExp(`home=${workDirRoot}/pc-run-[^/]+/home`));
+  expect(toolOutput).toMatch(new RegExp(`home=${isolation.workerDir}/run-[^/]+/home`));
   expect(chunkText(chunks, 'tool')).toContain('Bash: printenv CONNECTOR_TEST_TOKEN');
   expect(JSON.stringify(chunks)).not.toContain(WORKER_TOKEN);
   // The follow-up request carried the tool result back to the API.
   expect(toolResults(fake.mainRequests()[1]).join('\n')).toContain(CONNECTOR_VALUE);
-  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
 });
 
 it('cancels a slow stream by killing the process group, quickly', async () => {
@@ -128,7 +131,7 @@ it('cancels a slow stream by killing the process group, quickly', async () => {
   expect(Date.now() - t0).toBeLessThan(3_000);
   expect(result).toMatchObject({ status: 'cancelled', error: 'cancelled', result: null });
   expect(groupAlive(pgid)).toBe(false);
-  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
 });
 
 it('kills a tool subprocess with the group when cancelled mid-tool', async () => {
@@ -150,7 +153,7 @@ it('fails with timeout when the run exceeds timeoutMs', async () => {
   const result = await handle.done;
   expect(Date.now() - t0).toBeLessThan(5_000);
   expect(result).toMatchObject({ status: 'failed', error: 'timeout' });
-  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
 });
 
 it('reports an API error as cli_error with the reason and exit code', async () => {
@@ -165,13 +168,15 @@ it('reports an API error as cli_error with the reason and exit code', async () =
 
 it('reports a missing binary as spawn_error and still cleans up', async () => {
   const chunks: OutputChunk[] = [];
+  const missing = testIsolation({ workDirRoot, anthropicBaseUrl: fake.url, claudeBin: '/nonexistent/claude' });
   const handle = startRun(
     { executionId: 'e-missing', prompt: 'x', env: {}, timeoutMs: 5_000, allowedTools: [], allowedHosts: [] },
-    { claudeBin: '/nonexistent/claude', workDirRoot, killGraceMs: 100, passThroughEnv: { PATH: '/usr/bin' }, logger: pino({ level: 'silent' }) },
+    { isolation: missing, killGraceMs: 100, passThroughEnv: { PATH: '/usr/bin' }, logger: pino({ level: 'silent' }) },
     { onChunk: (c) => chunks.push(c) },
   );
   const result = await handle.done;
   expect(result).toMatchObject({ status: 'failed', exitCode: null });
   expect(result.error).toMatch(/^spawn_error: .*ENOENT/);
-  expect(fs.readdirSync(workDirRoot)).toEqual([]);
+  expect(fs.readdirSync(missing.workerDir)).toEqual([]); // no run folder or socket left
+  missing.close();
 });

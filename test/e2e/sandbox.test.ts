@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { TEST_KEYS } from '../helpers/env';
+import { createE2eSystem, E2E_CLAUDE_TOKEN, type E2eSystem } from '../helpers/e2e-system';
+import { slow, text, toolResults, toolUse, userText } from '../helpers/fake-anthropic';
+import { waitUntil } from '../helpers/processes';
+
+/**
+ * What a prompt-injected run can reach, tried with the real CLI under the worker's default sandbox
+ * (bubblewrap here): the model asks Bash for the orchestrator's secrets, the worker's environment,
+ * the Claude token, Redis and the API; every attempt must fail, while the persona's allowed host works.
+ */
+jest.setTimeout(180_000);
+
+const MARK = 'sandbox-marker-7d1e';
+
+function listen(body: string): Promise<http.Server> {
+  const server = http.createServer((_req, res) => res.end(body));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Runs `command` through the real CLI's Bash tool in a new persona; answers the tool result and the record. */
+async function bash(sys: E2eSystem, name: string, command: string, persona: Record<string, unknown> = {}) {
+  const created = await sys.api('POST', '/api/personas', { name, ...persona });
+  expect(created.status).toBe(201);
+  sys.fake.onPrompt(`# Persona: ${name}`, [toolUse('Bash', { command }), text('done')]);
+  const submitted = await sys.api('POST', '/api/execute', { prompt: 'go', personaId: created.body.id });
+  const done = await sys.final(submitted.body.executionId);
+  const turns = sys.fake.mainRequests().filter((r) => userText(r).includes(`# Persona: ${name}`));
+  return { done, result: toolResults(turns[turns.length - 1]).join('\n'), turns };
+}
+
+describe('agent runs in the sandbox (real CLI, bwrap)', () => {
+  let sys: E2eSystem;
+  let allowed: http.Server;
+  let other: http.Server;
+  let denyDir: string;
+  let workerPid: number;
+
+  beforeAll(async () => {
+    sys = await createE2eSystem('sandbox');
+    fs.writeFileSync(path.join(sys.dir, 'secrets.env'), `MASTER_KEY=${TEST_KEYS.MASTER_KEY}\n`, { mode: 0o600 });
+    // A world-readable secret under a system directory, hidden only by WORKER_SANDBOX_DENY.
+    denyDir = fs.mkdtempSync('/etc/pc-sandbox-test-');
+    fs.chmodSync(denyDir, 0o755);
+    fs.writeFileSync(path.join(denyDir, 'key'), MARK, { mode: 0o644 });
+    allowed = await listen('hello-from-the-allowed-host');
+    other = await listen('hello-from-another-host');
+    await sys.startOrchestrator({ WORKER_GRACE_MS: '1500' });
+    const w = await sys.startWorker('sbx-w1', {
+      slots: 2,
+      env: { WORKER_SANDBOX_DENY: denyDir, OUTPUT_MAX_BYTES: '200000', NODE_ENV: 'production' },
+    });
+    workerPid = w.child.pid!;
+  });
+
+  afterEach(() => sys.fake.reset());
+
+  afterAll(async () => {
+    await sys?.stop();
+    allowed?.close();
+    other?.close();
+    if (denyDir) fs.rmSync(denyDir, { recursive: true, force: true });
+  });
+
+  it('reports bwrap isolation in /api/status', async () => {
+    const status = await sys.status();
+    expect(status.workers.find((w: any) => w.workerId === 'sbx-w1').isolation).toBe('bwrap');
+  });
+
+  it('cannot read the data folder, the worker\'s /proc environ, /root, or a WORKER_SANDBOX_DENY path', async () => {
+    const { done, result } = await bash(sys, 'Sbx Files', [
+      `cat ${sys.dir}/secrets.env ${sys.dir}/personas.db 2>&1 | head -c 300`,
+      `cat /proc/${workerPid}/environ 2>&1 | head -c 300`,
+      `cat /proc/${process.pid}/environ 2>&1 | head -c 300`,
+      `cat ${denyDir}/key 2>&1`,
+      'ls /root /home 2>&1',
+      'echo "uid=$(id -u)"',
+      'echo "procs=$(ls /proc | grep -c "^[0-9]")"',
+    ].join('; '));
+    expect(done.status).toBe('completed');
+    expect(result).toContain('No such file');
+    expect(result).not.toContain(TEST_KEYS.MASTER_KEY);
+    expect(result).not.toContain(TEST_KEYS.WORKER_TOKEN);
+    expect(result).not.toContain(TEST_KEYS.TEAM_API_KEY);
+    expect(result).not.toContain('SQLite format');
+    expect(result).not.toContain(MARK);
+    const uid = Number(/uid=(\d+)/.exec(result)?.[1]);
+    expect(uid).toBeGreaterThanOrEqual(100_000); // not root: the slot's own uid
+    // Only the sandbox's own tree: bwrap's init, the shell, the CLI, socat, the tool's shell and its children.
+    expect(Number(/procs=(\d+)/.exec(result)?.[1])).toBeLessThan(15);
+  });
+
+  it('never holds the real Claude token: the run sees a placeholder, the API receives the real one', async () => {
+    const { done, result } = await bash(sys, 'Sbx Token', 'printenv ANTHROPIC_API_KEY; printenv ANTHROPIC_BASE_URL; env | grep -c . ');
+    expect(done.status).toBe('completed');
+    expect(result).not.toContain(E2E_CLAUDE_TOKEN);
+    expect(result).toMatch(/sk-ant-api03-personas-run-/);
+    expect(result).toContain('http://127.0.0.1:3128');
+    const seen = sys.fake.credentials();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set([E2E_CLAUDE_TOKEN]));
+    // The placeholder is useless outside the run: the run has ended, its proxy is gone.
+    const placeholder = /sk-ant-api03-personas-run-[A-Za-z0-9_-]+/.exec(result)![0];
+    expect(JSON.stringify(done)).not.toContain(placeholder.slice(-20));
+  });
+
+  it('cannot connect to the orchestrator, Redis or an unlisted host; reaches the host its persona allows', async () => {
+    const allowedPort = (allowed.address() as AddressInfo).port;
+    const otherPort = (other.address() as AddressInfo).port;
+    const { done, result } = await bash(sys, 'Sbx Net', [
+      `curl -sS -m 5 http://127.0.0.1:${allowedPort}/ 2>&1`,
+      `curl -sS -m 5 http://127.0.0.1:${otherPort}/ 2>&1`,
+      `curl -sS -m 5 http://127.0.0.1:${sys.httpPort}/health 2>&1`,
+      `curl -sS -m 5 --noproxy '*' http://127.0.0.1:${sys.httpPort}/health 2>&1`,
+      `bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379 && echo REDIS-OPEN' 2>&1 || echo REDIS-CLOSED`,
+      `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${sys.wsPort} && echo GATEWAY-OPEN' 2>&1 || echo GATEWAY-CLOSED`,
+    ].join('; echo; '), { allowedHosts: [`127.0.0.1:${allowedPort}`] });
+    expect(done.status).toBe('completed');
+    expect(result).toContain('hello-from-the-allowed-host');
+    expect(result).not.toContain('hello-from-another-host');
+    expect(result).toContain(`egress to 127.0.0.1:${otherPort} is not allowed`);
+    expect(result).toContain(`egress to 127.0.0.1:${sys.httpPort} is not allowed`);
+    expect(result).not.toContain('"ok"');
+    expect(result).toContain('REDIS-CLOSED');
+    expect(result).toContain('GATEWAY-CLOSED');
+    expect(result).not.toContain('REDIS-OPEN');
+  });
+
+  it('stops a run that prints past OUTPUT_MAX_BYTES with output_limit, keeping what came before', async () => {
+    const created = await sys.api('POST', '/api/personas', { name: 'Sbx Loud' });
+    sys.fake.onPrompt('# Persona: Sbx Loud', [text(`first words ${'x'.repeat(400_000)}`)]);
+    const submitted = await sys.api('POST', '/api/execute', { prompt: 'go', personaId: created.body.id });
+    const done = await sys.final(submitted.body.executionId);
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe('output_limit');
+    expect(done.outputText.length).toBeLessThan(200_000);
+    expect(done.outputText).toContain('[personas]'); // the session/system lines before the cap are kept
+  });
+
+  it('leaves no CLI process behind when the worker is killed with -9', async () => {
+    const w = await sys.startWorker('sbx-w-kill');
+    await sys.api('POST', `/api/status`); // warm
+    const created = await sys.api('POST', '/api/personas', { name: 'Sbx Killed' });
+    sys.fake.onPrompt('# Persona: Sbx Killed', [slow(500, text('slowly '.repeat(100)), 100)]);
+    // Occupy sbx-w1's slots so the run lands on the worker we kill.
+    await sys.api('POST', `/api/personas/${created.body.id}`, {}); // no-op read path
+    const busy = await Promise.all([0, 1].map(async (i) => {
+      const p = await sys.api('POST', '/api/personas', { name: `Sbx Busy ${i}` });
+      sys.fake.onPrompt(`# Persona: Sbx Busy ${i}`, [slow(200, text('busy '.repeat(50)), 50)]);
+      return (await sys.api('POST', '/api/execute', { prompt: 'go', personaId: p.body.id })).body.executionId as string;
+    }));
+    await waitUntil('the busy runs to start', async () => {
+      const s = await sys.status();
+      return s.workers.find((x: any) => x.workerId === 'sbx-w1')?.busy === 2;
+    }, 30_000, sys.logs);
+    const submitted = await sys.api('POST', '/api/execute', { prompt: 'go', personaId: created.body.id });
+    const pid = w.child.pid!;
+    const cliOf = () => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n').filter((l) => l.includes(`pc-worker-${pid}/`));
+    await waitUntil('the CLI to run under the worker', () => cliOf().length > 0, 30_000, sys.logs);
+    w.child.kill('SIGKILL');
+    await waitUntil('no CLI process left', () => cliOf().length === 0, 10_000, () => cliOf().join('\n'));
+    const failed = await sys.final(submitted.body.executionId);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('worker_disconnected');
+    await Promise.all(busy.map((id) => sys.api('POST', `/api/executions/${id}/cancel`)));
+    // The next worker on this host sweeps the dead worker's run folder.
+    const again = await sys.startWorker('sbx-w-sweep');
+    expect(fs.existsSync(path.join('/tmp', `pc-worker-${pid}`))).toBe(false);
+    await again.stop();
+  });
+});

@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { WorkerConfig } from '../../worker/config';
+import { defaultClaudeBin } from '../../worker/config';
+import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
+
+/** The worker settings of the sandbox, as loadWorkerConfig would give them by default. */
+export function sandboxConfig(over: Partial<WorkerConfig> & Pick<WorkerConfig, 'workDirRoot' | 'anthropicBaseUrl'>) {
+  return {
+    sandbox: 'auto' as const, sandboxDeny: [], sandboxUidBase: 100_000, slots: 2, claudeBin: defaultClaudeBin(),
+    allowedHosts: [], outputMaxBytes: 8 * 1024 * 1024, runMaxEvents: 50, production: false,
+    ...over,
+  };
+}
+
+/** The real isolation a worker would set up (bwrap here), under `workDirRoot`. Close it afterwards. */
+export function testIsolation(over: Parameters<typeof sandboxConfig>[0]): Isolation {
+  return setUpIsolation(sandboxConfig(over), pino({ level: 'silent' }));
+}
+
+/** A temp folder runs under their own uid can traverse (as /tmp is), like a real WORK_DIR_ROOT. */
+export function workRoot(label: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+  fs.chmodSync(dir, 0o711);
+  return dir;
+}

@@ -1,0 +1,97 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { Logger } from 'pino';
+
+/**
+ * The egress half of the run proxy: `CONNECT` tunnels and plain-HTTP forwarding, each allowed only
+ * after the run's egress check (host pattern, then the resolved address) said yes. The connection
+ * goes to the address that was checked, so a DNS answer cannot change between check and connect.
+ */
+export type EgressDecision = { ok: true; address: string } | { ok: false; reason: string };
+/** Decides whether the run may reach `host:port`, resolving the name when it must. */
+export type EgressCheck = (host: string, port: number) => Promise<EgressDecision>;
+
+interface Stats {
+  allowed: number;
+  refused: number;
+}
+
+/** Answers a raw socket with an HTTP status and a line the model can read, then closes it. */
+export function refuse(socket: net.Socket, status: number, reason: string): void {
+  if (socket.destroyed) return;
+  const body = `personas sandbox: ${reason}\n`;
+  const text = status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+/** `host:port` of a CONNECT request (IPv6 in brackets); undefined when malformed. */
+export function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(authority);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+export async function tunnel(
+  authority: string, client: net.Socket, head: Buffer, check: EgressCheck, stats: Stats, logger: Logger, closed: () => boolean,
+): Promise<void> {
+  client.on('error', () => client.destroy());
+  const target = parseAuthority(authority);
+  if (!target) return refuse(client, 400, `malformed CONNECT target '${authority.slice(0, 200)}'`);
+  const decision = closed() ? { ok: false as const, reason: 'the run has ended' } : await check(target.host, target.port);
+  if (!decision.ok) {
+    stats.refused += 1;
+    logger.info({ host: target.host, port: target.port, reason: decision.reason }, 'egress refused');
+    return refuse(client, 403, decision.reason);
+  }
+  stats.allowed += 1;
+  const upstream = net.connect({ host: decision.address, port: target.port });
+  upstream.once('connect', () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on('error', (err) => {
+    if (upstream.connecting) refuse(client, 502, `could not connect to ${target.host}:${target.port}: ${err.message}`);
+    else client.destroy();
+  });
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+}
+
+export async function forwardPlainHttp(
+  req: http.IncomingMessage, res: http.ServerResponse, url: URL, check: EgressCheck, stats: Stats, logger: Logger,
+): Promise<void> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 80);
+  const decision = await check(host, port);
+  if (!decision.ok) {
+    stats.refused += 1;
+    logger.info({ host, port, reason: decision.reason }, 'egress refused');
+    req.resume();
+    res.writeHead(403, { 'content-type': 'text/plain' }).end(`personas sandbox: ${decision.reason}\n`);
+    return;
+  }
+  stats.allowed += 1;
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && !name.startsWith('proxy-') && name !== 'connection' && name !== 'keep-alive') headers[name] = value;
+  }
+  const upstream = http.request({
+    host: decision.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false,
+  });
+  upstream.on('response', (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', (err) => {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(502, { 'content-type': 'text/plain' }).end(`personas sandbox: could not reach ${host}:${port}: ${err.message}\n`);
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+
+/**
+ * Pure: the bubblewrap command line of one CLI run. The sandbox sees the system directories read-only,
+ * the CLI's own files read-only, its run directory read-write, a private /proc, /dev and /tmp, and
+ * nothing else of the host: no /root, /home, data folders, other runs, or the worker's checkout.
+ * Every namespace is new (user, pid, net, ipc, uts, cgroup), so the run cannot see or signal other
+ * processes and has no network but the one proxy socket bridged in with socat.
+ */
+
+/** Where the run's proxy socket appears inside the sandbox, and the loopback port socat serves it on. */
+export const SANDBOX_PROXY_SOCKET = '/run/personas/proxy.sock';
+export const SANDBOX_PROXY_PORT = 3128;
+
+/** Read-only system trees. Symlinks (Debian's merged /usr: /bin -> usr/bin) are recreated as symlinks. */
+export const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'] as const;
+
+export interface HostPath {
+  path: string;
+  /** `dir`, `file`, `symlink` (with its target) or absent. */
+  kind: 'dir' | 'file' | 'symlink' | 'absent';
+  target?: string;
+}
+
+export interface BwrapPlan {
+  /** The system directories as found on this host (see SYSTEM_DIRS). */
+  system: HostPath[];
+  /** Paths under a system directory that must stay hidden (WORKER_SANDBOX_DENY, the worker's own files). */
+  deny: HostPath[];
+  /** Read-only binds of the CLI's files, each opened by the worker and passed as an fd (see `fd`). */
+  readOnly: Array<{ fd: number; dest: string }>;
+  /** The run's directory: the only writable place, bound at the same path. */
+  runDir: string;
+  /** The worker-side unix socket of this run's proxy. */
+  proxySocket: string;
+  /** The command and its arguments, run inside after the proxy bridge listens. */
+  command: string;
+  args: readonly string[];
+}
+
+/**
+ * The shell that runs as the sandbox's first process: starts socat (loopback port → proxy socket),
+ * waits until it listens (reading /proc/net/tcp: no probe connection reaches the proxy), then execs
+ * the CLI. `$0` is the command and `$@` its arguments, so nothing is interpolated into the script.
+ */
+export function bridgeScript(port = SANDBOX_PROXY_PORT, socket = SANDBOX_PROXY_SOCKET): string {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return [
+    `socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 &`,
+    'i=0',
+    `while ! grep -q ' 0100007F:${hexPort} 00000000:0000 0A' /proc/net/tcp 2>/dev/null; do`,
+    '  i=$((i+1)); [ "$i" -gt 500 ] && { echo "sandbox: the network bridge did not start" >&2; exit 70; }',
+    '  sleep 0.002',
+    'done',
+    'exec "$0" "$@"',
+  ].join('\n');
+}
+
+function isUnder(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The bwrap arguments (everything after `bwrap`). */
+export function buildBwrapArgs(plan: BwrapPlan): string[] {
+  const args = [
+    '--unshare-all', // user, ipc, pid, net, uts, cgroup: a run sees no other process and no network
+    '--die-with-parent', // the worker dies → the run dies
+    '--cap-drop', 'ALL',
+    '--hostname', 'sandbox',
+  ];
+  const visible: string[] = [];
+  for (const p of plan.system) {
+    if (p.kind === 'symlink' && p.target) args.push('--symlink', p.target, p.path);
+    else if (p.kind === 'dir') {
+      args.push('--ro-bind', p.path, p.path);
+      visible.push(p.path);
+    }
+  }
+  // Hide what must not be read, where it would otherwise be visible through a system directory.
+  for (const d of plan.deny) {
+    if (!visible.some((v) => isUnder(d.path, v))) continue; // not mounted at all: already invisible
+    if (d.kind === 'dir') args.push('--tmpfs', d.path);
+    else if (d.kind === 'file') args.push('--ro-bind', '/dev/null', d.path);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/run');
+  for (const b of plan.readOnly) args.push('--ro-bind-fd', String(b.fd), b.dest);
+  args.push('--bind', plan.runDir, plan.runDir);
+  args.push('--ro-bind', plan.proxySocket, SANDBOX_PROXY_SOCKET);
+  args.push('--chdir', path.join(plan.runDir, 'work'));
+  args.push('--', '/bin/sh', '-c', bridgeScript(), plan.command, ...plan.args);
+  return args;
+}
+
+/**
+ * `setpriv` in front of a command: switch to `uid`/`gid` with no supplementary groups, no
+ * capabilities and no way to regain them, and SIGKILL when the worker dies (Node cannot set a
+ * child's parent-death signal itself).
+ */
+export function setprivArgs(uid: number, gid: number): string[] {
+  return [
+    `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups',
+    '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs',
+    '--pdeathsig', 'KILL',
+    '--',
+  ];
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError } from '../../shared/errors';
+import type { WorkerConfig } from '../config';
+import { chooseMode, type IsolationMode } from './mode';
+import { probeHost, uidCanRunCli } from './probe';
+import { createWorkerDir, sweepStaleRunDirs } from './run-dirs';
+import { cliRootOf, Sandbox } from './sandbox';
+import { SlotPool } from './slot-pool';
+
+/**
+ * Everything a worker needs to start isolated runs, set up once at start: the chosen mode (refused
+ * here when policy says so), the run folder (after sweeping crashed workers' leftovers), the slot
+ * pool behind per-slot uids, and the kept-alive connections of the token proxy.
+ */
+export interface Isolation {
+  mode: IsolationMode;
+  sandbox: Sandbox;
+  workerDir: string;
+  slots: SlotPool;
+  claude: { baseUrl: URL; agents: { http: http.Agent; https: https.Agent } };
+  /** WORKER_ALLOWED_HOSTS. */
+  allowedHosts: readonly string[];
+  outputMaxBytes: number;
+  close(): void;
+}
+
+/** The checkout the worker runs from (the folder with its package.json): never readable by a run. */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (dir !== path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+/** The first folder on the way to `dir` that others cannot traverse, or undefined. */
+function untraversable(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) return d;
+    if (d === path.dirname(d)) return undefined;
+  }
+}
+
+type IsolationConfig = Pick<WorkerConfig,
+  'sandbox' | 'sandboxDeny' | 'sandboxUidBase' | 'slots' | 'claudeBin' | 'workDirRoot' | 'allowedHosts' | 'anthropicBaseUrl' | 'outputMaxBytes' | 'production'>;
+
+/** Throws ConfigError (one message, with what to install) when the worker must not start. */
+export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolation {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const firstUid = asRoot ? config.sandboxUidBase : undefined;
+  const host = config.sandbox === 'none' ? { bwrap: false, uidSwitch: false } : probeHost({ uid: firstUid });
+  const choice = chooseMode(config.sandbox, host, config.production);
+  if (!choice.ok) throw new ConfigError(choice.error);
+
+  let cliPath = config.claudeBin;
+  try {
+    cliPath = fs.realpathSync(config.claudeBin);
+  } catch {
+    // a bare command name (`claude` on PATH): spawned as it is; in bwrap it must live under /usr
+  }
+  if (choice.mode === 'uid') {
+    const problem = uidCanRunCli(config.sandboxUidBase, cliPath);
+    if (problem) throw new ConfigError(`WORKER_SANDBOX uid mode: ${problem}`);
+  }
+
+  if (firstUid !== undefined && choice.mode !== 'none') {
+    const closed = untraversable(config.workDirRoot);
+    if (closed) {
+      throw new ConfigError(`WORK_DIR_ROOT: ${closed} is not traversable by other users (mode o+x), so runs under their own uid cannot reach their folders; use a folder like /tmp or chmod o+x ${closed}`);
+    }
+  }
+
+  const removed = sweepStaleRunDirs(config.workDirRoot);
+  if (removed.length > 0) logger.info({ removed }, 'removed run folders left by crashed workers');
+  const workerDir = createWorkerDir(config.workDirRoot);
+
+  const deny = [...new Set([projectRoot(), process.cwd(), os.homedir(), config.workDirRoot, ...config.sandboxDeny])];
+  const sandbox = new Sandbox({
+    mode: choice.mode, asRoot, uidBase: config.sandboxUidBase, cliPath, cliRoot: cliRootOf(cliPath), deny,
+  });
+  if (choice.warning) logger.warn(choice.warning);
+  logger.info({
+    isolation: choice.mode,
+    runUids: sandbox.uidFor(0) === undefined ? 'the worker\'s own' : `${config.sandboxUidBase}-${config.sandboxUidBase + config.slots - 1}`,
+    network: choice.mode === 'bwrap' ? 'allowlist through the run proxy only' : 'not limited (only the proxy variables point at the run proxy)',
+  }, 'CLI runs isolated');
+
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  return {
+    mode: choice.mode,
+    sandbox,
+    workerDir,
+    slots: new SlotPool(config.slots),
+    claude: { baseUrl: new URL(config.anthropicBaseUrl), agents },
+    allowedHosts: config.allowedHosts,
+    outputMaxBytes: config.outputMaxBytes,
+    close: () => {
+      sandbox.close();
+      agents.http.destroy();
+      agents.https.destroy();
+      fs.rmSync(workerDir, { recursive: true, force: true });
+    },
+  };
+}
