@@ -5,6 +5,9 @@ import * as personaToolHostLimits from './20261129000001_persona_tool_host_limit
 import * as systemMeta from './20261129000002_system_meta';
 import * as apiKeys from './20261129000003_api_keys';
 import * as auditLog from './20261129000003_audit_log';
+import * as webhookDeliveries from './20261129000004_webhook_deliveries';
+import * as webhookSecrets from './20261129000004_webhook_secrets';
+import * as workerTokens from './20261129000004_worker_tokens';
 
 /**
  * The migrations, in order. Listed statically (not read from a directory) so the same code runs from
@@ -17,6 +20,9 @@ const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261129000002_system_meta', systemMeta],
   ['20261129000003_api_keys', apiKeys],
   ['20261129000003_audit_log', auditLog],
+  ['20261129000004_webhook_deliveries', webhookDeliveries],
+  ['20261129000004_webhook_secrets', webhookSecrets],
+  ['20261129000004_worker_tokens', workerTokens],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -14,7 +14,11 @@ import { executeRouter } from './routes/execute';
 import { systemRouter } from './routes/system';
 import { oauthRouter } from './routes/oauth';
 import { eventsRouter } from './routes/events';
-import { gitlabRouter, webhooksRouter } from './routes/webhooks';
+import { webhooksRouter } from './routes/webhooks';
+import { webhookSecretsRouter } from './routes/webhook-secrets';
+import { workerTokensRouter } from './routes/worker-tokens';
+import { WebhookRejections } from '../services/webhook-verification';
+import { WorkerTokenService } from '../services/worker-tokens';
 import { subscriptionsRouter } from './routes/subscriptions';
 import { triggersRouter } from './routes/triggers';
 import { messagesRouter } from './routes/messages';
@@ -43,8 +47,10 @@ export function createApp(ctx: AppContext): Express {
   // Every mutating call of an authenticated caller ends up in the audit chain (routers below).
   app.use('/api', auditTrail(audit));
 
-  // Routes that authenticate by signature or token (see signatureAuthenticated) come ahead of the Bearer guard.
-  app.use('/api', gitlabRouter(ctx, BODY_LIMIT));
+  // Webhook ingress authenticates by signature or token (see signatureAuthenticated), ahead of the Bearer guard.
+  // The wiring passes its own counter (shown in /api/status); without one, count here.
+  const rejections = (ctx.webhookRejections ??= new WebhookRejections());
+  app.use('/api', webhooksRouter(ctx, { keys, rejections, bodyLimit: BODY_LIMIT }));
   const api = Router();
   // Resolves the caller once; each route then declares the role it needs (requireRole).
   api.use(authenticate(keys));
@@ -57,7 +63,8 @@ export function createApp(ctx: AppContext): Express {
   api.use(systemRouter(ctx));
   api.use(oauthRouter(ctx));
   api.use(eventsRouter(ctx));
-  api.use(webhooksRouter(ctx));
+  api.use(webhookSecretsRouter(ctx));
+  api.use(workerTokensRouter(ctx.workerTokens ?? new WorkerTokenService({ db: ctx.db, logger: ctx.logger })));
   api.use(subscriptionsRouter(ctx));
   api.use(triggersRouter(ctx));
   api.use(messagesRouter(ctx));

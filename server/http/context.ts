@@ -6,6 +6,8 @@ import type { OrchestratorConfig } from '../config';
 import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
 import type { ClaudeTokenService } from '../services/claude-token';
+import type { WebhookRejections } from '../services/webhook-verification';
+import type { WorkerTokenService } from '../services/worker-tokens';
 import type { Readiness } from '../startup/readiness';
 import type { ExecutionControlDeps } from '../services/execution-control';
 import type { OutputBus } from '../services/output-bus';
@@ -41,6 +43,10 @@ export interface AppContext {
   control: ExecutionControlDeps;
   /** API keys (resolve, create, revoke). Absent: createApp builds one on `db` with the team key. */
   apiKeys?: ApiKeyService;
+  /** Enrolled worker tokens; the wiring's disconnects a revoked worker at once. Absent: createApp builds one on `db`. */
+  workerTokens?: WorkerTokenService;
+  /** Refused webhook deliveries, counted (shown in `/api/status`). Absent: createApp counts on its own. */
+  webhookRejections?: WebhookRejections;
   /** The audit chain. Absent: createApp builds one (the wiring passes its own to flush it at shutdown). */
   audit?: AuditLog;
 }

@@ -44,10 +44,18 @@ export type PublishInput = z.input<typeof publishInputSchema>;
  * the job later — the caller still gets the accepted event. A targeted event needs an existing persona (404).
  */
 export async function publishEvent(deps: BusDeps, input: PublishInput): Promise<Event> {
+  const event = await prepareEvent(deps, input);
+  await repo.insertEvent(deps.db, event);
+  await addEventJob(deps, event.id);
+  return event;
+}
+
+/** The `pending` event `input` describes, validated (400) and with its target persona checked (404); not stored. */
+export async function prepareEvent(deps: BusDeps, input: PublishInput): Promise<Event> {
   const v = parse(publishInputSchema, input);
   const target = v.targetPersonaId ?? null;
   if (target !== null) await mustFind(getPersona(deps.db, target), 'persona', target);
-  const event: Event = {
+  return {
     id: randomUUID(),
     eventType: v.eventType,
     sourceType: v.sourceType,
@@ -61,9 +69,6 @@ export async function publishEvent(deps: BusDeps, input: PublishInput): Promise<
     createdAt: nowFrom(deps).toISOString(),
     processedAt: null,
   };
-  await repo.insertEvent(deps.db, event);
-  await addEventJob(deps, event.id);
-  return event;
 }
 
 /** Adds the event's job; answers false (and logs) when Redis fails or is too slow. Never throws. */

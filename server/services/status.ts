@@ -22,6 +22,8 @@ export interface SystemStatus {
   personas: number;
   /** Whether executions can authenticate to Claude (never the token itself). */
   claude: ClaudeTokenStatus;
+  /** Webhook deliveries refused since start (bad or missing signature), per route and reason. */
+  webhooks: { rejected: Record<string, Record<string, number>> };
 }
 
 export interface StatusDeps {
@@ -30,6 +32,8 @@ export interface StatusDeps {
   logger: Logger;
   workers(): WorkerSummary[];
   claudeStatus(): Promise<ClaudeTokenStatus>;
+  /** Refused webhook deliveries, per route and reason. */
+  webhookRejections?(): Record<string, Record<string, number>>;
   /** How long to wait for Redis before reporting a queue unavailable. */
   queueTimeoutMs?: number;
 }
@@ -75,5 +79,6 @@ export async function systemStatus(deps: StatusDeps): Promise<SystemStatus> {
     executions: { ...Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])), ...byStatus },
     personas,
     claude,
+    webhooks: { rejected: deps.webhookRejections?.() ?? {} },
   };
 }

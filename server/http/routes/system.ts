@@ -8,7 +8,10 @@ export function systemRouter(ctx: AppContext): Router {
   const r = Router();
 
   r.get('/status', requireRole('reader'), async (_req, res) => {
-    res.json(await systemStatus({ db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers(), claudeStatus: () => ctx.claudeToken.status() }));
+    res.json(await systemStatus({
+      db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers(), claudeStatus: () => ctx.claudeToken.status(),
+      webhookRejections: () => ctx.webhookRejections?.snapshot() ?? {},
+    }));
   });
 
   return r;

@@ -97,10 +97,10 @@ describe('webhook ingress', () => {
       expect(executions[0].inputData).toEqual(body);
     });
 
-    it('accepts the team key as Bearer too', async () => {
+    it('takes no Bearer key: its token is its authentication (the team key only as X-Gitlab-Token)', async () => {
       const res = await request(h.t.app).post('/api/gitlab/webhook').set(h.t.auth).send(fixture('tag_push'));
-      expect(res.status).toBe(202);
-      expect(res.body.eventType).toBe('gitlab_tag_push');
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toContain('X-Gitlab-Token');
     });
 
     it('refuses a wrong or missing token before reading the body', async () => {
