@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { ConflictError } from '../../shared/errors';
+import { ConflictError, UnavailableError } from '../../shared/errors';
 import * as executions from '../db/executions';
 import type { Execution } from '../db/executions';
 import { getPersona } from '../db/personas';
 import type { Queues } from '../queues/queues';
 import { enqueueExecution } from './executions';
 import { mustFind } from './must-find';
+import { withTimeout as withDeadline } from './timeout';
 import type { OutputBus } from './output-bus';
 import type { RunTracker } from './run-tracker';
 
@@ -19,6 +20,22 @@ export interface ExecutionControlDeps {
   tracker?: RunTracker;
   /** Upper bound on how long a cancel request waits for the worker to confirm. */
   cancelWaitMs?: number;
+  /** How long a cancel waits for Redis to answer a PING before it answers 503 (default 1500 ms). */
+  redisProbeMs?: number;
+}
+
+const REDIS_PROBE_MS = 1500;
+
+/** Throws UnavailableError (503) unless Redis answers a PING within the probe time. */
+async function redisAnswers(deps: ExecutionControlDeps, executionId: string): Promise<void> {
+  const ms = deps.redisProbeMs ?? REDIS_PROBE_MS;
+  try {
+    const ping = Promise.resolve(deps.queues.executions.client).then((client) => (client as unknown as { ping(): Promise<string> }).ping());
+    await withDeadline(ping, ms, 'Redis PING');
+  } catch (err) {
+    deps.logger.warn({ err, executionId }, 'cancel refused: Redis does not answer');
+    throw new UnavailableError(`the queue (Redis) did not answer within ${ms} ms; the execution was not cancelled, retry shortly`);
+  }
 }
 
 export interface SubmitInput {
@@ -63,6 +80,8 @@ export async function cancelExecution(deps: ExecutionControlDeps, id: string): P
   if (executions.TERMINAL_STATUSES.includes(execution.status)) {
     throw new ConflictError(`execution '${id}' already ${execution.status}`, { status: execution.status });
   }
+  // Cancelling touches the queue; while Redis does not answer, say so at once and change nothing.
+  await redisAnswers(deps, id);
   const run = deps.tracker?.get(id);
   if (execution.status === 'queued') {
     const now = new Date().toISOString();
@@ -70,7 +89,7 @@ export async function cancelExecution(deps: ExecutionControlDeps, id: string): P
       status: 'cancelled', error: 'cancelled', completedAt: now, updatedAt: now,
     });
     if (moved) {
-      await deps.queues.executions.remove(id).catch((err) =>
+      await withDeadline(Promise.resolve().then(() => deps.queues.executions.remove(id)), deps.redisProbeMs ?? REDIS_PROBE_MS, 'removing the job').catch((err) =>
         // An active (locked) job cannot be removed; its processor sees the status and stops.
         deps.logger.debug({ err, executionId: id }, 'execution job not removed'),
       );

@@ -5,12 +5,18 @@ import { nowIso } from '../db/knex';
 import * as repo from '../db/executions';
 import type { Execution } from '../db/executions';
 import type { Queues } from '../queues/queues';
+import { withTimeout } from './timeout';
 
 export interface ExecutionDeps {
   db: Knex;
   queues: Queues;
   logger: Logger;
+  /** How long a request waits for Redis before leaving the job to the outbox (default 1000 ms). */
+  enqueueTimeoutMs?: number;
 }
+
+/** Short enough that `POST /api/execute` answers well within 2 s while Redis does not answer. */
+const ENQUEUE_TIMEOUT_MS = 1000;
 
 export interface NewExecution {
   personaId?: string | null;
@@ -55,10 +61,14 @@ export async function enqueueExecution(deps: ExecutionDeps, input: NewExecution)
   return { execution, created: true };
 }
 
-/** Adds the job for a queued execution; failure is logged, not thrown (the reconciler retries). */
+/**
+ * Adds the job for a queued execution; failure or no answer within `enqueueTimeoutMs` is logged, not
+ * thrown (the outbox reconciler adds it later; a late add that still lands is harmless, same job id).
+ */
 export async function addExecutionJob(deps: ExecutionDeps, executionId: string): Promise<boolean> {
   try {
-    await deps.queues.executions.add('execution', { executionId }, { jobId: executionId });
+    const adding = Promise.resolve().then(() => deps.queues.executions.add('execution', { executionId }, { jobId: executionId }));
+    await withTimeout(adding, deps.enqueueTimeoutMs ?? ENQUEUE_TIMEOUT_MS, 'adding the execution job');
     return true;
   } catch (err) {
     deps.logger.warn({ err, executionId }, 'could not queue execution job; the reconciler will retry');
