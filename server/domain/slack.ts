@@ -38,6 +38,7 @@ export function mapSlackRequest(body: unknown): SlackMapping {
   const record = asRecord(body);
   if (!record) return { kind: 'invalid', field: 'body', message: 'expected a Slack Events API JSON object' };
   if (typeof record.type !== 'string' || record.type === '') return { kind: 'invalid', field: 'type', message: 'is required' };
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(record.type)) return { kind: 'invalid', field: 'type', message: 'is not a Slack request type' };
   if (record.type === 'url_verification') {
     if (typeof record.challenge !== 'string' || record.challenge === '') return { kind: 'invalid', field: 'challenge', message: 'is required' };
     return { kind: 'challenge', challenge: record.challenge };

@@ -71,6 +71,8 @@ describe('mapSlackRequest', () => {
     [{ type: 'url_verification' }, 'challenge'],
     [{ type: 'event_callback' }, 'event'],
     [{ type: 'event_callback', event: { channel: 'C1' } }, 'event.type'],
+    [{ type: 'x'.repeat(65) }, 'type'],
+    [{ type: 'Event Callback' }, 'type'],
   ])('refuses %j naming %s', (body, field) => {
     expect(mapSlackRequest(body)).toMatchObject({ kind: 'invalid', field });
   });
@@ -90,7 +92,14 @@ describe('parseWebhookBody', () => {
     [Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'application/json', 'body'],
     [Buffer.from('other=1'), 'application/x-www-form-urlencoded', 'payload'],
     [Buffer.from('payload=%7Bnope'), 'application/x-www-form-urlencoded', 'payload'],
+    [Buffer.from('{}'), 'application/json; charset=klingon', 'Content-Type'],
   ])('refuses %s (%s) naming %s', (raw, type, field) => {
     expect(parseWebhookBody(raw, type)).toMatchObject({ ok: false, field });
+  });
+
+  it('reads a declared UTF-8 or ASCII charset and refuses any other as unsupported media', () => {
+    expect(parseWebhookBody(Buffer.from('{"a":1}'), 'application/json; charset=UTF-8')).toEqual({ ok: true, body: { a: 1 } });
+    expect(parseWebhookBody(Buffer.from('{"a":1}'), 'application/json; charset="us-ascii"')).toEqual({ ok: true, body: { a: 1 } });
+    expect(parseWebhookBody(Buffer.from('{"a":1}'), 'application/json; charset=latin1')).toMatchObject({ ok: false, unsupportedMedia: true });
   });
 });

@@ -38,8 +38,10 @@ function takeSigned(req: Request): SignedRequest {
 /** Parses a verified body (JSON, or GitHub's form-encoded `payload=`); 400 naming the field. */
 function parseSigned(signed: SignedRequest): unknown {
   const parsed = parseWebhookBody(signed.raw, signed.headers['content-type']);
-  if (!parsed.ok) throw new AppError(`invalid body: ${parsed.field}: ${parsed.message}`, 400, 'invalid_json', [{ field: parsed.field, message: parsed.message }]);
-  return parsed.body;
+  if (parsed.ok) return parsed.body;
+  const details = [{ field: parsed.field, message: parsed.message }];
+  if (parsed.unsupportedMedia) throw new AppError(`unsupported media type: ${parsed.message}`, 415, 'unsupported_media_type', details);
+  throw new AppError(`invalid body: ${parsed.field}: ${parsed.message}`, 400, 'invalid_json', details);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import { insertEvent } from '../../../server/db/events';
 import { insertExecution } from '../../../server/db/executions';
 import { insertMessage } from '../../../server/db/messages';
+import { hubSignature, slackSignature } from '../../../server/domain/webhook-signatures';
 import type { TestApp } from '../../helpers/test-app';
 
 /**
@@ -46,6 +47,25 @@ export interface RouteSpec {
   badQueries?: string[];
   /** The route streams (SSE) when given a real id: only bad ids are sent to it. */
   streams?: boolean;
+  /**
+   * The route takes no Bearer key but its sender's signature or token: every case (except the
+   * unauthenticated one) is signed over the exact bytes sent, so the malformed body itself is what is wrong.
+   */
+  signed?: 'github' | 'slack' | 'gitlab';
+}
+
+/** The headers that authenticate `body` on a signed route, made with the fixtures' secrets. */
+export function signedHeaders(kind: NonNullable<RouteSpec['signed']>, f: Fixtures, body: Buffer): Record<string, string> {
+  switch (kind) {
+    case 'github':
+      return { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': hubSignature(f.githubSecret, body) };
+    case 'slack': {
+      const timestamp = Math.floor(Date.now() / 1000);
+      return { 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': slackSignature(f.slackSecret, timestamp, body) };
+    }
+    case 'gitlab':
+      return { 'X-Gitlab-Token': f.gitlabSecret };
+  }
 }
 
 /** Records the routes' placeholders point at. Add a key here when a route names a new kind of record. */
@@ -77,7 +97,19 @@ export async function createFixtures(t: TestApp, server: Server): Promise<Fixtur
     id: reviewId, executionId, personaId, kind: 'manual_review', payload: { title: 'Fixture review' }, status: 'open',
     resolution: null, resolvedAt: null, createdAt: now,
   });
-  return { personaId, toolId, credentialId, executionId, subscriptionId, triggerId, eventId, reviewId };
+  const webhookSecret = async (body: object) => {
+    const res = await request(server).post('/api/webhook-secrets').set(t.auth).send(body);
+    if (res.status !== 201) throw new Error(`fixture webhook secret answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body as { id: string; secret: string };
+  };
+  const github = await webhookSecret({ source: 'github', name: 'fixture github' });
+  const slack = await webhookSecret({ source: 'slack', name: 'fixture slack', secret: 'fixture-slack-signing-secret-0123' });
+  const gitlab = await webhookSecret({ source: 'gitlab', name: 'fixture gitlab' });
+  const workerTokenId = await post('/api/workers/tokens', { name: 'fixture-worker' });
+  return {
+    personaId, toolId, credentialId, executionId, subscriptionId, triggerId, eventId, reviewId,
+    webhookSecretId: github.id, githubSecret: github.secret, slackSecret: slack.secret, gitlabSecret: gitlab.secret, workerTokenId,
+  };
 }
 
 const personaFields: Record<string, FieldKind> = {
@@ -168,7 +200,25 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'get', path: '/api/events/:eventId' },
   { method: 'post', path: '/api/webhooks/:personaId', badQueries: ['source=', `source=${'x'.repeat(5000)}`] },
-  { method: 'post', path: '/api/gitlab/webhook', body: { fields: { object_kind: 'text' }, valid: () => ({ object_kind: 'push' }), required: true } },
+  { method: 'post', path: '/api/gitlab/webhook', signed: 'gitlab', body: { fields: { object_kind: 'text' }, valid: () => ({ object_kind: 'push' }), required: true } },
+  { method: 'post', path: '/api/github/webhook', signed: 'github', body: { fields: {}, valid: () => ({}), required: false } },
+  {
+    method: 'post', path: '/api/slack/events', signed: 'slack',
+    body: { fields: { type: 'text' }, valid: () => ({ type: 'event_callback', event_id: 'Ev1', event: { type: 'message', channel: 'C1' } }), required: true },
+  },
+
+  // webhook secrets
+  {
+    method: 'post', path: '/api/webhook-secrets',
+    body: { fields: { source: 'text', name: 'text', personaId: 'ref', secret: 'text' }, valid: () => ({ source: 'github', name: 'valid' }), required: true },
+  },
+  { method: 'get', path: '/api/webhook-secrets' },
+  { method: 'delete', path: '/api/webhook-secrets/:webhookSecretId' },
+
+  // enrolled worker tokens
+  { method: 'post', path: '/api/workers/tokens', body: { fields: { name: 'text' }, valid: () => ({ name: 'valid-worker' }), required: true } },
+  { method: 'get', path: '/api/workers/tokens' },
+  { method: 'delete', path: '/api/workers/tokens/:workerTokenId' },
 
   // subscriptions
   { method: 'post', path: '/api/subscriptions', body: { fields: subscriptionFields, valid: (f) => ({ personaId: f.personaId, eventType: 'valid' }), required: true } },

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../helpers/test-app';
-import { ROUTES, createFixtures, type FieldKind, type Fixtures, type RouteSpec } from './malformed-routes';
+import { ROUTES, createFixtures, signedHeaders, type FieldKind, type Fixtures, type RouteSpec } from './malformed-routes';
 
 const HUGE = 'x'.repeat(600_000);
 const OVERSIZE = `{"x":"${'a'.repeat(1024 * 1024 + 100)}"}`;
@@ -125,7 +125,13 @@ describe('malformed requests to every route', () => {
 
   async function send(route: RouteSpec, c: Case): Promise<request.Response> {
     let req = request(baseUrl)[route.method](c.path).timeout({ response: 10_000, deadline: 20_000 });
-    if (!c.noAuth) req = req.set(t.auth);
+    if (!c.noAuth && route.signed) {
+      const bytes = c.body === undefined ? Buffer.alloc(0)
+        : Buffer.isBuffer(c.body) ? c.body : Buffer.from(typeof c.body === 'object' ? JSON.stringify(c.body) : c.body);
+      req = req.set(signedHeaders(route.signed, fixtures, bytes));
+    } else if (!c.noAuth) {
+      req = req.set(t.auth);
+    }
     if (c.body !== undefined) {
       req = req.set('Content-Type', c.contentType ?? 'application/json');
       // Raw bytes must go out as they are: superagent would otherwise JSON-encode a Buffer.
@@ -150,6 +156,8 @@ describe('malformed requests to every route', () => {
         failures.push(`${c.label}: status ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
       } else if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') {
         failures.push(`${c.label}: ${res.status} without an { error: { code, message } } body: ${res.text.slice(0, 200)}`);
+      } else if (route.signed && !c.noAuth && res.status === 401) {
+        failures.push(`${c.label}: signed, yet refused as unauthenticated: ${error.message.slice(0, 200)}`);
       } else if (c.field && res.status === 400 && !JSON.stringify(error).includes(c.field)) {
         failures.push(`${c.label}: 400 does not name ${c.field}: ${error.message.slice(0, 200)}`);
       }
