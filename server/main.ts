@@ -4,6 +4,7 @@ import { createLogger } from '../shared/logger';
 import { onStopSignals } from '../shared/signals';
 import { loadConfig, ORCHESTRATOR_ENV_NAMES } from './config';
 import { startOrchestrator, type Orchestrator } from './orchestrator';
+import { survivePromiseRejections } from './process-guards';
 import { bootstrapSecrets } from './secrets-file';
 import { StartAbortedError } from './startup/backoff';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const { env } = bootstrapSecrets({ env: loaded.env });
   const config = loadConfig(env);
   const logger = createLogger('orchestrator', config.logLevel);
+  survivePromiseRejections(logger);
   if (loaded.fromDotenv.length) logger.info({ variables: loaded.fromDotenv }, 'settings read from .env');
   if (loaded.fromFiles.length) logger.info({ variables: loaded.fromFiles }, 'secrets read from *_FILE');
   if (config.kafkaConfigured) {

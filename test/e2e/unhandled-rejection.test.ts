@@ -1,0 +1,64 @@
+/**
+ * An unhandled promise rejection is logged and never kills the orchestrator: a real orchestrator
+ * process (dist/server/main.js) with a preload that rejects promises on SIGUSR2 keeps answering,
+ * logs each rejection, and still shuts down cleanly on SIGTERM.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../../scripts/ensure-redis';
+import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
+import { runDist, waitUntil, type Proc } from '../helpers/processes';
+import { deletePrefix } from '../helpers/redis';
+
+describe('an unhandled promise rejection in the orchestrator', () => {
+  let orchestrator: Proc | undefined;
+  let dir: string;
+  let prefix: string;
+  afterAll(async () => {
+    await orchestrator?.stop();
+    await deletePrefix(prefix);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is logged, and the process keeps serving', async () => {
+    dir = tempDir('pc-rejection');
+    prefix = uniquePrefix('rejection');
+    const httpPort = await freePort();
+    const base = `http://127.0.0.1:${httpPort}`;
+    orchestrator = runDist('server/main.js', {
+      ...TEST_KEYS,
+      HTTP_PORT: String(httpPort),
+      WS_PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DAC_DB_PATH: path.join(dir, 'personas.db'),
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--require ${path.resolve(__dirname, '../fixtures/reject-on-signal.js')}`,
+    });
+    const proc = orchestrator;
+    const healthy = async () => {
+      try {
+        return (await fetch(`${base}/health`)).ok;
+      } catch {
+        return false;
+      }
+    };
+    await waitUntil('orchestrator health', healthy, 20_000, proc.output);
+
+    for (let i = 0; i < 3; i++) proc.child.kill('SIGUSR2');
+    await waitUntil('six logged rejections', () => proc.output().split('unhandled promise rejection').length - 1 >= 6, 10_000, proc.output);
+
+    expect(proc.child.exitCode).toBeNull();
+    expect(await healthy()).toBe(true);
+    const personas = await fetch(`${base}/api/personas`, { headers: { Authorization: `Bearer ${TEST_KEYS.TEAM_API_KEY}` } });
+    expect(personas.status).toBe(200);
+    const out = proc.output();
+    expect(out).toContain('deliberate unhandled rejection from the test preload');
+    expect(out).toContain('rejected with a non-Error value (string)');
+    expect(out).not.toContain('a bare string that must not be logged');
+
+    await proc.stop();
+    expect(await proc.exited).toBe(0);
+  });
+});
