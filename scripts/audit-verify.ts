@@ -1,8 +1,9 @@
 /**
  * `npm run audit:verify`: checks the audit log's hash chain in the SQLite file at DAC_DB_PATH
  * (default ./data/personas.db) and names the first broken row. Needs the orchestrator's MASTER_KEY
- * (the chain is an HMAC keyed from it): from the environment, else from the secrets file `npm start`
- * keeps beside the database. Reads only; needs no Redis. Exit 0 = intact, 1 = broken, 2 = cannot check.
+ * (the chain is an HMAC keyed from it): the environment, then .env, then MASTER_KEY_FILE, else the
+ * secrets file `npm start` keeps beside the database. Reads only; needs no Redis.
+ * Exit 0 = intact, 1 = broken, 2 = cannot check.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { verifyAuditChain } from '../server/audit/verify';
 import { openDb } from '../server/db/knex';
 import { dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { parseMasterKey } from '../shared/crypto';
+import { loadEnv } from '../shared/env-sources';
 
 function masterKeyFrom(env: NodeJS.ProcessEnv): Buffer {
   let value = env.MASTER_KEY;
@@ -23,9 +25,10 @@ function masterKeyFrom(env: NodeJS.ProcessEnv): Buffer {
 }
 
 async function main(): Promise<number> {
-  const file = path.resolve(process.env.DAC_DB_PATH || './data/personas.db');
+  const { env } = loadEnv(['DAC_DB_PATH', 'MASTER_KEY']);
+  const file = path.resolve(env.DAC_DB_PATH || './data/personas.db');
   if (!fs.existsSync(file)) throw new Error(`no database at ${file} (set DAC_DB_PATH)`);
-  const masterKey = masterKeyFrom(process.env);
+  const masterKey = masterKeyFrom(env);
   const db = openDb(file);
   try {
     const hasTable = await db.schema.hasTable('audit_log');
