@@ -181,6 +181,7 @@ function watchStdout(child: ChildProcess, ctx: Ctx): void {
     if (state.outputBytes > max && !state.stopReason) {
       log.warn({ outputBytes: state.outputBytes, max }, 'output limit reached; stopping the run');
       ctx.stop('output_limit');
+      guarded(log, 'chunk', () => cb.onChunk({ stream: 'system', text: `[personas] the run printed more than ${max} bytes (OUTPUT_MAX_BYTES) and was stopped; the output above is what came before` }));
     }
   };
   child.stdout!.on('data', count);
@@ -202,6 +203,10 @@ function watchStdout(child: ChildProcess, ctx: Ctx): void {
   });
 }
 
+function claudeAuthority(url: URL): { host: string; port: number } {
+  return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+}
+
 /** Starts the run's proxy and answers the environment the sandboxed CLI gets. */
 async function startProxy(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDirs): Promise<Record<string, string>> {
   const { deps, state, log } = ctx;
@@ -217,7 +222,7 @@ async function startProxy(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDir
     claude: { ...isolation.claude, ...credential },
     egress: createEgressCheck({
       patterns: [...a.allowedHosts, ...isolation.allowedHosts],
-      claudeHost: isolation.claude.baseUrl.hostname,
+      claudeApi: claudeAuthority(isolation.claude.baseUrl),
     }),
     logger: log,
   });

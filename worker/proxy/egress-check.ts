@@ -15,7 +15,7 @@ const systemLookup: Lookup = async (host) => (await dns.promises.lookup(host, { 
  * own services or a metadata endpoint). The Claude API host is never a direct destination: runs
  * reach it only through the token proxy.
  */
-export function createEgressCheck(opts: { patterns: readonly string[]; claudeHost: string; lookup?: Lookup }): EgressCheck {
+export function createEgressCheck(opts: { patterns: readonly string[]; claudeApi: { host: string; port: number }; lookup?: Lookup }): EgressCheck {
   const patterns: HostPattern[] = [];
   for (const entry of opts.patterns) {
     try {
@@ -26,12 +26,12 @@ export function createEgressCheck(opts: { patterns: readonly string[]; claudeHos
   }
   const withPort = patterns.filter((p) => p.port !== undefined);
   const lookup = opts.lookup ?? systemLookup;
-  const claudeHost = opts.claudeHost.toLowerCase();
+  const claudeHost = opts.claudeApi.host.toLowerCase().replace(/^\[|\]$/g, '');
 
   return async (given, port) => {
     const host = given.toLowerCase().replace(/\.$/, '');
     const where = `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
-    if (host === claudeHost) {
+    if (host === claudeHost && port === opts.claudeApi.port) {
       return { ok: false, reason: `${where}: the Claude API is reached through the worker's proxy (ANTHROPIC_BASE_URL), not directly` };
     }
     if (!hostAllowed(patterns, host, port)) {

@@ -20,7 +20,8 @@ interface Stats {
 export function refuse(socket: net.Socket, status: number, reason: string): void {
   if (socket.destroyed) return;
   const body = `personas sandbox: ${reason}\n`;
-  const text = status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request';
+  // The reason also goes in the status line: CONNECT clients show that, not the body.
+  const text = `personas sandbox: ${reason}`.replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 

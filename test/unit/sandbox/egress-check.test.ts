@@ -15,7 +15,7 @@ const lookup = async (host: string) => {
 describe('createEgressCheck', () => {
   const check = createEgressCheck({
     patterns: ['api.github.com', '*.example.com', '127.0.0.1:8080', 'gitlab.internal:443', 'not a pattern'],
-    claudeHost: 'api.anthropic.com',
+    claudeApi: { host: 'api.anthropic.com', port: 443 },
     lookup,
   });
 
@@ -42,8 +42,12 @@ describe('createEgressCheck', () => {
   });
 
   it('never lets a run reach the Claude API directly, even when listed', async () => {
-    const listed = createEgressCheck({ patterns: ['api.anthropic.com'], claudeHost: 'api.anthropic.com', lookup });
+    const listed = createEgressCheck({ patterns: ['api.anthropic.com', '127.0.0.1:9000'], claudeApi: { host: 'api.anthropic.com', port: 443 }, lookup: async () => ['160.79.104.10'] });
     expect(await listed('api.anthropic.com', 443)).toMatchObject({ ok: false, reason: expect.stringContaining("worker's proxy") });
+    expect(await listed('api.anthropic.com', 80)).toMatchObject({ ok: true });
+    const local = createEgressCheck({ patterns: ['127.0.0.1:9000', '127.0.0.1:9001'], claudeApi: { host: '127.0.0.1', port: 9000 } });
+    expect(await local('127.0.0.1', 9000)).toMatchObject({ ok: false });
+    expect(await local('127.0.0.1', 9001)).toEqual({ ok: true, address: '127.0.0.1' });
   });
 
   it('reports names that do not resolve', async () => {
