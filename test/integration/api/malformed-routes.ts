@@ -106,9 +106,10 @@ export async function createFixtures(t: TestApp, server: Server): Promise<Fixtur
   const slack = await webhookSecret({ source: 'slack', name: 'fixture slack', secret: 'fixture-slack-signing-secret-0123' });
   const gitlab = await webhookSecret({ source: 'gitlab', name: 'fixture gitlab' });
   const workerTokenId = await post('/api/workers/tokens', { name: 'fixture-worker' });
+  const keyId = await post('/api/keys', { name: 'fixture key', role: 'reader' });
   return {
     personaId, toolId, credentialId, executionId, subscriptionId, triggerId, eventId, reviewId,
-    webhookSecretId: github.id, githubSecret: github.secret, slackSecret: slack.secret, gitlabSecret: gitlab.secret, workerTokenId,
+    webhookSecretId: github.id, githubSecret: github.secret, slackSecret: slack.secret, gitlabSecret: gitlab.secret, workerTokenId, keyId,
   };
 }
 
@@ -219,6 +220,15 @@ export const ROUTES: RouteSpec[] = [
   { method: 'post', path: '/api/workers/tokens', body: { fields: { name: 'text' }, valid: () => ({ name: 'valid-worker' }), required: true } },
   { method: 'get', path: '/api/workers/tokens' },
   { method: 'delete', path: '/api/workers/tokens/:workerTokenId' },
+
+  // API keys and the audit log
+  { method: 'post', path: '/api/keys', body: { fields: { name: 'text', role: 'text' }, valid: () => ({ name: 'valid key', role: 'reader' }), required: true } },
+  { method: 'get', path: '/api/keys' },
+  { method: 'delete', path: '/api/keys/:keyId' },
+  {
+    method: 'get', path: '/api/audit',
+    badQueries: ['action=', 'actor=', `action=${'x'.repeat(5000)}`, `actor=${'x'.repeat(5000)}`, 'action=a&action=b', ...LIST_BAD_QUERIES, 'offset=x', 'offset=-1'],
+  },
 
   // subscriptions
   { method: 'post', path: '/api/subscriptions', body: { fields: subscriptionFields, valid: (f) => ({ personaId: f.personaId, eventType: 'valid' }), required: true } },
