@@ -54,10 +54,12 @@ async function main(): Promise<void> {
   const gatewayUrl = `ws://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.wsPort}`;
   const workerEnv: NodeJS.ProcessEnv = { ...env, ORCHESTRATOR_URL: gatewayUrl };
   for (const name of ORCHESTRATOR_ONLY) delete workerEnv[name];
+  let sandbox = { uidBase: 0, slots: 1, deny: [] as readonly string[] };
   if (localWorkers > 0) {
     // Validates the workers' variables before anything starts, and learns how long they may take to stop.
     const workerConfig = loadWorkerConfig(workerEnv);
     workerStopMs = workerConfig.shutdownGraceMs + workerConfig.killGraceMs + WORKER_STOP_MARGIN_MS;
+    sandbox = { uidBase: workerConfig.sandboxUidBase, slots: workerConfig.slots, deny: workerConfig.sandboxDeny };
   }
 
   redis = await ensureRedis({ url: config.redisUrl, dataDir, persist: true, log: say });
@@ -81,7 +83,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  for (let i = 1; i <= localWorkers; i++) superviseWorker(`worker-${i}`, workerEnv);
+  for (let i = 1; i <= localWorkers; i++) {
+    // Each local worker gets its own uid range (two runs never share a uid), and no run may read the data folder.
+    superviseWorker(`worker-${i}`, {
+      ...workerEnv,
+      WORKER_SANDBOX_UID_BASE: String(sandbox.uidBase + (i - 1) * sandbox.slots),
+      WORKER_SANDBOX_DENY: [...sandbox.deny, path.resolve(dataDir)].join(','),
+    });
+  }
 
   const keyFrom = fromFiles.includes('TEAM_API_KEY')
     ? 'TEAM_API_KEY_FILE'

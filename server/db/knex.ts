@@ -7,11 +7,26 @@ import { cachePreparedStatements } from './statement-cache';
 export type Db = Knex;
 
 /**
+ * The database file readable by its owner only (SQLite gives its -wal and -shm files the same mode),
+ * in a folder created 0700: on a worker host that also runs the orchestrator, a run under another
+ * uid cannot read the records even where no mount namespace hides them.
+ */
+function privateFile(file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(file, 'a', 0o600);
+  try {
+    if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * Opens the SQLite file (creating its folder) in WAL mode with a busy timeout and foreign keys on.
  * One connection: better-sqlite3 is synchronous, so a pool adds nothing but a chance of reopening.
  */
 export function openDb(file: string): Db {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:') privateFile(file);
   return knexFactory({
     client: 'better-sqlite3',
     connection: { filename: file },
