@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { decrypt, encrypt, type EncryptedBlob } from '../../shared/crypto';
 import { credentialEnv } from '../../shared/env-names';
-import { AppError, ValidationError } from '../../shared/errors';
+import { AppError, ConflictError, ValidationError } from '../../shared/errors';
 import * as repo from '../db/credentials';
 import type { CredentialRecord } from '../db/credentials';
 import { nowIso } from '../db/knex';
@@ -139,10 +139,38 @@ export async function storeCredential(db: Knex, masterKey: Buffer, input: StoreC
   return { record: redactCredential(record), created: true };
 }
 
-/** Links a credential to a persona (idempotent). 404 names whichever of the two is unknown. */
-export async function linkCredential(db: Knex, personaId: string, credentialId: string): Promise<UpsertResult<CredentialView>> {
+/**
+ * The variables a credential becomes at dispatch (see shared/env-names). Read from its secret; one
+ * that does not decrypt is named from its recorded `metadata.fields` instead.
+ */
+function credentialVariables(c: CredentialRecord, key: Buffer): string[] {
+  try {
+    return Object.keys(credentialEnv(c.name, decrypt(c, key)));
+  } catch {
+    const fields = redactCredential(c).fields;
+    return Object.keys(credentialEnv(c.name, fields.length ? JSON.stringify(Object.fromEntries(fields.map((f) => [f, '']))) : ''));
+  }
+}
+
+/**
+ * Links a credential to a persona (idempotent). 404 names whichever of the two is unknown; 409 names
+ * both credentials when this one would set a variable that a credential already linked sets.
+ */
+export async function linkCredential(db: Knex, masterKey: Buffer, personaId: string, credentialId: string): Promise<UpsertResult<CredentialView>> {
   await mustFind(getPersona(db, personaId), 'persona', personaId);
   const credential = await mustFind(repo.getCredential(db, credentialId), 'credential', credentialId);
+  const mine = new Set(credentialVariables(credential, masterKey));
+  for (const other of await repo.listPersonaCredentials(db, personaId)) {
+    if (other.id === credentialId) continue;
+    const shared = credentialVariables(other, masterKey).filter((v) => mine.has(v));
+    if (shared.length > 0) {
+      throw new ConflictError(
+        `credential '${credential.name}' (id ${credential.id}) would set ${shared.join(', ')}, which credential '${other.name}' ` +
+          `(id ${other.id}), already linked to this persona, sets too: variable names come from the credential name, so rename one of them`,
+        { variables: shared, credentialId: credential.id, conflictsWith: other.id },
+      );
+    }
+  }
   const created = await repo.linkPersonaCredential(db, personaId, credentialId, nowIso());
   return { record: redactCredential(credential), created };
 }

@@ -6,7 +6,8 @@ import { mustFind } from './must-find';
 
 /** `GET /api/executions/:id`: the record with its output and the protocol messages it emitted. */
 export interface ExecutionDetail extends Execution {
-  output: OutputLine[];
+  /** `text` as in the live streams; `content` is the same value, kept for clients written before. */
+  output: Array<OutputLine & { text: string }>;
   /** The output chunks' text joined: a newline is put between chunks that do not already end with one. */
   outputText: string;
   messages: ProtocolMessage[];
@@ -26,5 +27,6 @@ export function joinOutput(lines: readonly Pick<OutputLine, 'content'>[]): strin
 export async function getExecutionDetail(db: Knex, id: string): Promise<ExecutionDetail> {
   const execution = await mustFind(getExecution(db, id), 'execution', id);
   const [output, messages] = await Promise.all([listOutput(db, id), listMessagesForExecution(db, id)]);
-  return { ...execution, output, outputText: joinOutput(output), messages };
+  const lines = output.map((l) => ({ seq: l.seq, stream: l.stream, text: l.content, content: l.content, createdAt: l.createdAt }));
+  return { ...execution, output: lines, outputText: joinOutput(output), messages };
 }

@@ -62,7 +62,7 @@ export function credentialsRouter(ctx: AppContext): Router {
 
   r.post('/personas/:id/credentials', requireRole('operator'), async (req, res) => {
     const { credentialId } = parse(linkBody, bodyObject(req.body));
-    const { record, created } = await linkCredential(ctx.db, req.params.id, credentialId);
+    const { record, created } = await linkCredential(ctx.db, ctx.config.masterKey, req.params.id, credentialId);
     res.status(created ? 201 : 200).json(record);
   });
 

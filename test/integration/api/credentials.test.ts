@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { decrypt, encrypt, parseMasterKey } from '../../../shared/crypto';
-import { getCredential } from '../../../server/db/credentials';
+import { getCredential, linkPersonaCredential } from '../../../server/db/credentials';
 import { loadPersonaCredentialEnv } from '../../../server/services/credentials';
 import { TEST_KEYS } from '../../helpers/env';
 import { createTestApp, type TestApp } from '../../helpers/test-app';
@@ -172,6 +172,26 @@ describe('credentials API', () => {
     expect(badBody.body.error.details[0].field).toBe('credentialId');
   });
 
+  it('409 names both credentials when a link would make two of them set the same variable', async () => {
+    const pid = (await request(t.app).post('/api/personas').set(t.auth).send({ name: 'Clash' })).body.id;
+    const first = (await post({ name: 'gitlab', serviceType: 'gitlab', data: { token: 'glpat-one', url: 'https://a' } })).body;
+    const second = (await post({ name: 'GitLab!', serviceType: 'gitlab', data: { token: 'glpat-two' } })).body;
+    const distinct = (await post({ name: 'gitlab-ci', serviceType: 'gitlab', data: { token: 'glpat-three' } })).body;
+    expect((await link(first.id, pid)).status).toBe(201);
+    const clash = await link(second.id, pid);
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.message).toBe(
+      `credential 'GitLab!' (id ${second.id}) would set CONNECTOR_GITLAB_TOKEN, which credential 'gitlab' (id ${first.id}), ` +
+        'already linked to this persona, sets too: variable names come from the credential name, so rename one of them',
+    );
+    expect(clash.body.error.details).toEqual({ variables: ['CONNECTOR_GITLAB_TOKEN'], credentialId: second.id, conflictsWith: first.id });
+    expect(JSON.stringify(clash.body)).not.toContain('glpat');
+    expect((await link(distinct.id, pid)).status).toBe(201); // CONNECTOR_GITLAB_CI_TOKEN
+    expect((await link(first.id, pid)).status).toBe(200); // linking the same one again is no clash
+    expect((await request(t.app).get(`/api/personas/${pid}/credentials`).set(t.auth)).body.map((c: { id: string }) => c.id).sort())
+      .toEqual([first.id, distinct.id].sort());
+  });
+
   describe('loadPersonaCredentialEnv', () => {
     let pid: string;
     beforeAll(async () => {
@@ -211,10 +231,12 @@ describe('credentials API', () => {
       expect((err as Error).message).not.toContain(SECRET);
     });
 
-    it('refuses two credentials that would set the same variable', async () => {
+    it('refuses two credentials that would set the same variable (links made before linking checked it)', async () => {
       const p2 = (await request(t.app).post('/api/personas').set(t.auth).send({ name: 'Clash' })).body.id;
       await link((await post({ name: 'svc', serviceType: 'x', data: { token: 'a1' } })).body.id, p2);
-      await link((await post({ name: 'svc-token', serviceType: 'x', data: 'b2' })).body.id, p2);
+      const second = (await post({ name: 'svc-token', serviceType: 'x', data: 'b2' })).body.id;
+      expect((await link(second, p2)).status).toBe(409);
+      await linkPersonaCredential(t.db, p2, second, new Date().toISOString());
       await expect(loadPersonaCredentialEnv(t.db, KEY, p2)).rejects.toThrow(/CONNECTOR_SVC_TOKEN/);
     });
   });

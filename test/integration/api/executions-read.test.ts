@@ -92,7 +92,8 @@ describe('executions read API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: 'exec-03', personaId: 'p2', status: 'failed', inputData: { n: 3 } });
     expect(res.body.output.map((l: { seq: number }) => l.seq)).toEqual([0, 1, 2]);
-    expect(res.body.output[0]).toEqual({ seq: 0, stream: 'assistant', content: 'first', createdAt: '2026-01-01T00:01:00.000Z' });
+    // `text` as in the live streams; `content` stays as an alias for clients written before.
+    expect(res.body.output[0]).toEqual({ seq: 0, stream: 'assistant', text: 'first', content: 'first', createdAt: '2026-01-01T00:01:00.000Z' });
     expect(res.body.outputText).toBe('first\nsecond\ndone\n');
     // Same timestamp: insertion order, not id order.
     expect(res.body.messages.map((m: { id: string }) => m.id)).toEqual(['m1', 'm0']);
