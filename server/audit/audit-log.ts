@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { insertAuditRows, insertNextAuditRow, setAuditHash } from '../db/audit';
+import { insertAuditRows, lastAuditHead } from '../db/audit';
 import { chainKey, GENESIS_HASH, rowHash, type AuditEntry, type AuditRow } from './chain';
 
-/** Entries written per transaction at most. */
+/** Entries written per statement at most (12 columns each, well under SQLite's bound-variable limit). */
 const MAX_BATCH = 500;
+/** Another process appending at the same moment makes an insert fail; it is retried from the new head. */
+const MAX_ATTEMPTS = 5;
 
 export interface AuditLogDeps {
   db: Knex;
@@ -13,13 +15,16 @@ export interface AuditLogDeps {
 }
 
 /**
- * Appends to the one audit chain. Appends are serialised: one transaction at a time in this process
- * (entries arriving meanwhile are written together by the next one — a group commit), and the
- * transaction's first statement takes SQLite's write lock, so other processes queue behind it.
+ * Appends to the one audit chain. Appends are serialised: one insert at a time in this process
+ * (entries arriving meanwhile are chained and written together by the next one — a group commit).
+ * The chain's head (seq, hash) is kept in memory; each insert names its seqs explicitly, so if
+ * another process appended first, the primary key refuses the whole insert and it is chained again
+ * from the new head: the chain can never fork.
  */
 export class AuditLog {
   private readonly key: Buffer;
   private pending: Array<{ entry: AuditEntry; done: () => void }> = [];
+  private head: { seq: number; hash: string } | undefined;
   private writing: Promise<void> | null = null;
 
   constructor(private readonly deps: AuditLogDeps) {
@@ -59,18 +64,26 @@ export class AuditLog {
   }
 
   private async write(entries: AuditEntry[]): Promise<void> {
-    await this.deps.db.transaction(async (trx) => {
-      const first = await insertNextAuditRow(trx, entries[0], GENESIS_HASH);
-      let prev = rowHash(this.key, first.seq, entries[0], first.prevHash);
-      await setAuditHash(trx, first.seq, prev);
-      const rest: AuditRow[] = entries.slice(1).map((entry, i) => {
-        const seq = first.seq + 1 + i;
+    for (let attempt = 1; ; attempt++) {
+      const head = this.head ?? (await lastAuditHead(this.deps.db)) ?? { seq: 0, hash: GENESIS_HASH };
+      let prev = head.hash;
+      const rows: AuditRow[] = entries.map((entry, i) => {
+        const seq = head.seq + 1 + i;
         const hash = rowHash(this.key, seq, entry, prev);
         const row = { ...entry, seq, prevHash: prev, hash };
         prev = hash;
         return row;
       });
-      await insertAuditRows(trx, rest);
-    });
+      this.head = undefined;
+      try {
+        await insertAuditRows(this.deps.db, rows);
+      } catch (err) {
+        const raced = (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+        if (raced && attempt < MAX_ATTEMPTS) continue;
+        throw err;
+      }
+      this.head = { seq: rows[rows.length - 1].seq, hash: prev };
+      return;
+    }
   }
 }

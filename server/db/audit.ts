@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditEntry, AuditRow } from '../audit/chain';
+import type { AuditRow } from '../audit/chain';
 import { rowMapper } from './row-mapper';
 
 const mapper = rowMapper<AuditRow>({
@@ -8,25 +8,18 @@ const mapper = rowMapper<AuditRow>({
   prevHash: 'prev_hash', hash: 'hash',
 });
 
+/** The newest row's seq and hash, or undefined for an empty log. */
+export async function lastAuditHead(db: Knex): Promise<{ seq: number; hash: string } | undefined> {
+  const row = await db('audit_log').select('seq', 'hash').orderBy('seq', 'desc').limit(1).first();
+  return row ? { seq: Number(row.seq), hash: String(row.hash) } : undefined;
+}
+
 /**
- * Inserts `entry` as the next row with `prev_hash` = the newest row's hash (or `genesis`), read by
- * the same statement, and an empty hash for the caller to set. As the first write of a transaction
- * it takes SQLite's write lock before it reads, so two appenders can never chain onto the same row.
+ * Inserts complete rows (seq included) in one statement: all or none. A seq that exists already
+ * fails the whole insert with SQLITE_CONSTRAINT_PRIMARYKEY (someone else appended first).
  */
-export async function insertNextAuditRow(trx: Knex, entry: AuditEntry, genesis: string): Promise<{ seq: number; prevHash: string }> {
-  const row = mapper.toRow({ ...entry, hash: '' });
-  row.prev_hash = trx.raw('COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), ?)', [genesis]);
-  const [inserted] = await trx('audit_log').insert(row).returning(['seq', 'prev_hash']);
-  return { seq: Number(inserted.seq), prevHash: String(inserted.prev_hash) };
-}
-
-export async function setAuditHash(trx: Knex, seq: number, hash: string): Promise<void> {
-  await trx('audit_log').where({ seq }).update({ hash });
-}
-
-/** Inserts complete rows (seq included). */
-export async function insertAuditRows(trx: Knex, rows: AuditRow[]): Promise<void> {
-  if (rows.length) await trx('audit_log').insert(rows.map((r) => mapper.toRow(r)));
+export async function insertAuditRows(db: Knex, rows: AuditRow[]): Promise<void> {
+  if (rows.length) await db('audit_log').insert(rows.map((r) => mapper.toRow(r)));
 }
 
 export interface AuditQuery {

@@ -108,6 +108,21 @@ describe('audit log', () => {
       ...Array.from({ length: 20 }, () => request(t.app).post('/api/events').set(t.auth).send({ eventType: 'audit_race' })),
     ]);
     await settled();
+    // Two appenders that each remember the chain's head (as two orchestrators would): the stale one's
+    // insert is refused by the primary key and chained again from the new head.
+    const other = new AuditLog({ db: t.db, logger: pino({ level: 'silent' }), masterKey: t.config.masterKey });
+    let refused = 0;
+    const onError = (e: { code?: string }) => void (e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && refused++);
+    t.db.on('query-error', onError);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await log.append(entry(1000 + i));
+        await other.append(entry(2000 + i));
+      }
+    } finally {
+      t.db.off('query-error', onError);
+    }
+    expect(refused).toBeGreaterThanOrEqual(5);
     const ok = await verifyAuditChain(t.db, t.config.masterKey);
     expect(ok).toMatchObject({ ok: true });
     const count = Number((await t.db('audit_log').count({ n: '*' }))[0].n);
