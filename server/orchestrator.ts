@@ -24,7 +24,7 @@ import { RunTracker } from './services/run-tracker';
 import { createTriggerHooks } from './services/trigger-hooks';
 import { createWorkerEvents } from './services/worker-events';
 import type { Backoff } from './startup/backoff';
-import { verifyMasterKey } from './startup/master-key';
+import { recordMasterKeyCheck, verifyMasterKey } from './startup/master-key';
 import { openDatabase } from './startup/open-database';
 import { Readiness } from './startup/readiness';
 import { waitForRedis } from './startup/wait-for-redis';
@@ -67,14 +67,15 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startOrchestrator(config: Readonly<OrchestratorConfig>, logger: Logger, opts: StartOptions = {}): Promise<Orchestrator> {
   const readiness = new Readiness();
   const waits = { logger, signal: opts.signal, backoff: opts.backoff, onWaiting: (reason: string) => readiness.waitingFor(reason) };
-  const { db, applied } = await openDatabase({ ...waits, file: config.dbPath });
+  let keyCheck = { record: false };
+  const { db, applied } = await openDatabase({
+    ...waits,
+    file: config.dbPath,
+    // Before the migrations, so that a start with the wrong key writes nothing.
+    beforeMigrate: async (d) => void (keyCheck = await verifyMasterKey(d, config.masterKey, { dbPath: config.dbPath })),
+  });
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  try {
-    await verifyMasterKey(db, config.masterKey, { dbPath: config.dbPath, logger });
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
+  if (keyCheck.record) await recordMasterKeyCheck(db, config.masterKey, logger);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const bus = new OutputBus();
   const busDeps: BusDeps = { db, queues, logger };

@@ -43,7 +43,8 @@ export function dataDirFor(env: NodeJS.ProcessEnv): string {
  *
  * - A value in `env` always wins (an empty string counts as unset).
  * - `NODE_ENV=production`: nothing is read or generated; any missing secret throws one ConfigError
- *   naming every missing variable.
+ *   naming every missing variable — except WORKER_TOKEN, which may stay unset (then only enrolled
+ *   worker tokens connect).
  * - Otherwise a missing secret is read from `<dataDir>/secrets.env`, or generated and appended
  *   there. The file is created with mode 0600 (and tightened to 0600 if it already exists).
  * - Nothing is generated over a database that already holds what a MASTER_KEY protects (a key
@@ -58,8 +59,11 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
   if (missing.length === 0) return { env, generated: [] };
 
   if (env.NODE_ENV === 'production') {
+    // WORKER_TOKEN may stay unset in production: then only enrolled worker tokens connect.
+    const required = missing.filter((name) => name !== 'WORKER_TOKEN');
+    if (required.length === 0) return { env, generated: [] };
     throw new ConfigError(
-      `missing required configuration: ${missing.join(', ')} ` +
+      `missing required configuration: ${required.join(', ')} ` +
         '(with NODE_ENV=production secrets are never generated; set them in the environment)',
     );
   }
@@ -78,7 +82,7 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
     }
   }
   if (generated.length > 0) {
-    refuseOverExistingDatabase(env, generated, file);
+    refuseOverExistingDatabase(env.DAC_DB_PATH ? path.resolve(env.DAC_DB_PATH) : path.join(dataDir, 'personas.db'), generated, file);
     appendSecrets(file, generated.map((name) => [name, env[name] as string]));
     if (generated.includes('TEAM_API_KEY')) {
       (opts.log ?? ((text) => process.stdout.write(text)))(apiKeyBanner(env.TEAM_API_KEY as string, file));
@@ -87,8 +91,7 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
   return { env, generated };
 }
 
-function refuseOverExistingDatabase(env: NodeJS.ProcessEnv, generated: SecretName[], file: string): void {
-  const dbFile = path.resolve(env.DAC_DB_PATH || './data/personas.db');
+function refuseOverExistingDatabase(dbFile: string, generated: SecretName[], file: string): void {
   if (!databaseHoldsSecrets(dbFile)) return;
   throw new ConfigError(
     `refusing to generate ${generated.join(', ')}: the database ${dbFile} already holds encrypted secrets, which new ` +

@@ -9,11 +9,14 @@ export interface SealedSamples {
   token?: string;
 }
 
+/** Reads nothing but these two rows; tables not created yet (a new database) hold nothing. */
 export async function sealedSamples(db: Knex): Promise<SealedSamples> {
-  const credential = (await db('credentials').first('encrypted_data', 'iv', 'tag')) as
-    | { encrypted_data: string; iv: string; tag: string }
-    | undefined;
-  const token = (await db('oauth_tokens').first('access_token_enc')) as { access_token_enc: string } | undefined;
+  const credential = (await db.schema.hasTable('credentials'))
+    ? ((await db('credentials').first('encrypted_data', 'iv', 'tag')) as { encrypted_data: string; iv: string; tag: string } | undefined)
+    : undefined;
+  const token = (await db.schema.hasTable('oauth_tokens'))
+    ? ((await db('oauth_tokens').first('access_token_enc')) as { access_token_enc: string } | undefined)
+    : undefined;
   return {
     credential: credential && { encryptedData: credential.encrypted_data, iv: credential.iv, tag: credential.tag },
     token: token?.access_token_enc,

@@ -48,26 +48,28 @@ function opens(samples: Awaited<ReturnType<typeof sealedSamples>>, key: Buffer):
 }
 
 /**
- * Checks `key` against the database before anything else uses it, and records the check value when
- * the database has none: at once when nothing is stored yet, else only once a stored credential or
- * token decrypts with `key`. Throws MasterKeyMismatchError (and writes nothing) when the recorded
- * value differs, or when nothing stored decrypts. Answers what it did.
+ * Checks `key` against the database before anything else touches it (read-only: it runs before
+ * the migrations, so a refused start changes nothing on disk). Throws MasterKeyMismatchError when
+ * the recorded check value differs, or, with none recorded yet, when stored credentials or a stored
+ * token exist and none of them decrypts with `key`. Answers whether the check value still has to be
+ * recorded (recordMasterKeyCheck, once the migrations have run).
  */
-export async function verifyMasterKey(
-  db: Knex,
-  key: Buffer,
-  o: { dbPath: string; logger: Logger },
-): Promise<'matched' | 'recorded'> {
-  const expected = masterKeyCheckValue(key);
-  const recorded = await getMeta(db, MASTER_KEY_CHECK);
+export async function verifyMasterKey(db: Knex, key: Buffer, o: { dbPath: string }): Promise<{ record: boolean }> {
+  const recorded = (await db.schema.hasTable('system_meta')) ? await getMeta(db, MASTER_KEY_CHECK) : undefined;
   if (recorded !== undefined) {
+    const expected = masterKeyCheckValue(key);
     const same = recorded.length === expected.length && timingSafeEqual(Buffer.from(recorded), Buffer.from(expected));
     if (!same) throw new MasterKeyMismatchError(o.dbPath, 'its recorded key check value differs');
-    return 'matched';
+    return { record: false };
   }
-  const decrypts = opens(await sealedSamples(db), key);
-  if (decrypts === false) throw new MasterKeyMismatchError(o.dbPath, 'its stored credentials and Claude token do not decrypt with it');
-  await putMeta(db, MASTER_KEY_CHECK, expected, nowIso());
-  o.logger.info(decrypts ? 'MASTER_KEY opens the stored secrets; its check value is now recorded' : 'MASTER_KEY check value recorded for this new database');
-  return 'recorded';
+  if (opens(await sealedSamples(db), key) === false) {
+    throw new MasterKeyMismatchError(o.dbPath, 'its stored credentials and Claude token do not decrypt with it');
+  }
+  return { record: true };
+}
+
+/** Records `key`'s check value (after verifyMasterKey said so, and the migrations ran). */
+export async function recordMasterKeyCheck(db: Knex, key: Buffer, logger: Logger): Promise<void> {
+  await putMeta(db, MASTER_KEY_CHECK, masterKeyCheckValue(key), nowIso());
+  logger.info('MASTER_KEY check value recorded in the database (from now on another key is refused at start)');
 }

@@ -8,6 +8,8 @@ export interface OpenDatabaseOptions {
   onWaiting?: (reason: string) => void;
   signal?: AbortSignal;
   backoff?: Backoff;
+  /** Runs on the open database before the migrations (read-only checks); its errors are thrown as they are. */
+  beforeMigrate?: (db: Db) => Promise<void>;
 }
 
 /** SQLite's "database is locked" (past the busy timeout), or Knex's lock on the migrations table. */
@@ -26,6 +28,7 @@ export async function openDatabase(o: OpenDatabaseOptions): Promise<{ db: Db; ap
   for (let attempt = 0; ; attempt++) {
     const db = openDb(o.file);
     try {
+      await o.beforeMigrate?.(db);
       return { db, applied: await migrateLatest(db) };
     } catch (err) {
       await db.destroy();
