@@ -1,0 +1,42 @@
+import { io, type Socket } from 'socket.io-client';
+import { startTestOrchestrator, type TestOrchestrator } from '../../helpers/orchestrator';
+
+/** Following executions over socket.io takes an API key from `reader` up (the team key included). */
+describe('socket.io followers and API keys', () => {
+  let o: TestOrchestrator;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    o = await startTestOrchestrator();
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await o.close();
+  });
+
+  const newKey = async (name: string, role: string) => {
+    const res = await fetch(`${o.baseUrl}/api/keys`, { method: 'POST', headers: { ...o.auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ name, role }) });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; key: string };
+  };
+  /** Resolves 'connected' or the connect error's message. */
+  const connect = (token: string) =>
+    new Promise<string>((resolve) => {
+      const s = io(o.baseUrl, { auth: { token }, reconnection: false, transports: ['websocket'] });
+      sockets.push(s);
+      s.once('connect', () => resolve('connected'));
+      s.once('connect_error', (e) => resolve(e.message));
+    });
+
+  it('admits reader and up, refuses webhook keys and revoked keys', async () => {
+    const reader = await newKey('follower reader', 'reader');
+    const hook = await newKey('follower webhook', 'webhook');
+    expect(await connect(reader.key)).toBe('connected');
+    expect(await connect(o.auth.Authorization.slice('Bearer '.length))).toBe('connected');
+    expect(await connect(hook.key)).toBe('unauthorized');
+    expect(await connect('pck_unknown')).toBe('unauthorized');
+
+    const revoked = await fetch(`${o.baseUrl}/api/keys/${reader.id}`, { method: 'DELETE', headers: o.auth });
+    expect(revoked.status).toBe(204);
+    expect(await connect(reader.key)).toBe('unauthorized');
+  });
+});
