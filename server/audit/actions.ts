@@ -52,6 +52,8 @@ export function describeAction(method: string, pattern: string): ActionName {
   const key = `${method.toUpperCase()} ${pattern}`;
   const named = NAMED[key];
   if (named) return { action: named, targetType: named.slice(0, named.indexOf('.')) };
+  // Bull Board's own API (pause, retry, clean, add a job …): the path itself is the action.
+  if (pattern.startsWith('/admin/queues/')) return { action: key, targetType: 'queue' };
   const first = pattern.replace(/^\/api\//, '/').split('/').find((s) => s && !s.startsWith(':'));
   return { action: key, targetType: first ?? 'api' };
 }

@@ -155,6 +155,19 @@ describe('audit log', () => {
     expect((broken as { reason: string }).reason).toContain('removed');
   });
 
+  it('audits what an operator changes through Bull Board', async () => {
+    const op = await request(t.app).post('/api/keys').set(t.auth).send({ name: 'board operator', role: 'operator' });
+    const basic = { Authorization: `Basic ${Buffer.from(`x:${op.body.key}`).toString('base64')}` };
+    expect((await request(t.app).put('/admin/queues/api/queues/pause').set(basic)).status).toBe(200);
+    expect((await request(t.app).put('/admin/queues/api/queues/resume').set(basic)).status).toBe(200);
+    await settled();
+    const rows = await audit('?actor=board operator&limit=2');
+    expect(rows.map((r) => [r.action, r.targetType, r.outcome, r.actorRole])).toEqual([
+      ['PUT /admin/queues/api/queues/resume', 'queue', 200, 'operator'],
+      ['PUT /admin/queues/api/queues/pause', 'queue', 200, 'operator'],
+    ]);
+  });
+
   it('audits a publish with the answered event id as its target', async () => {
     await waitFor(async () => (await audit()).length > 0, 'rows');
     await request(t.app).post('/api/events').set(t.auth).send({ eventType: 'after' });
