@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { z } from 'zod';
 import { parseMasterKey } from '../shared/crypto';
 import { ConfigError } from '../shared/errors';
@@ -29,8 +31,11 @@ const schema = z.object({
   NODE_ENV: strVar('development'),
   MASTER_KEY: z.string({ error: 'is required' }).min(1, 'is required'),
   TEAM_API_KEY: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
-  WORKER_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  // Unset: only enrolled worker tokens connect (POST /api/workers/tokens).
+  WORKER_TOKEN: optStrVar().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   CLAUDE_TOKEN: optStrVar(),
+  TLS_CERT_FILE: optStrVar(),
+  TLS_KEY_FILE: optStrVar(),
   HTTP_PORT: intVar(3001, 0, 65535),
   WS_PORT: intVar(8443, 0, 65535),
   HOST: strVar('0.0.0.0'),
@@ -57,7 +62,10 @@ export interface OrchestratorConfig {
   nodeEnv: string;
   masterKey: Buffer;
   teamApiKey: string;
-  workerToken: string;
+  /** The shared worker token; undefined: only enrolled worker tokens connect. */
+  workerToken?: string;
+  /** PEM certificate (chain) and key: the API and the worker gateway then serve HTTPS/WSS only. */
+  tls?: { cert: Buffer; key: Buffer; certFile: string; keyFile: string };
   claudeToken?: string;
   httpPort: number;
   wsPort: number;
@@ -77,6 +85,48 @@ export interface OrchestratorConfig {
   pollAllowPrivateHosts: readonly HostAllowance[];
 }
 
+/** Reads a PEM file named by `name`; a ConfigError names the variable when it cannot be read or is not PEM. */
+function readPem(name: string, file: string, label: RegExp): Buffer {
+  let pem: Buffer;
+  try {
+    pem = fs.readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!label.test(pem.toString('latin1'))) throw new ConfigError(`invalid configuration: ${name}: ${file} is not a PEM file of the expected kind`);
+  return pem;
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE: both or neither; the key must belong to the certificate. */
+function loadTls(certFile?: string, keyFile?: string): OrchestratorConfig['tls'] {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new ConfigError(`invalid configuration: ${certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: is required when ${certFile ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE'} is set`);
+  }
+  const cert = readPem('TLS_CERT_FILE', certFile, /-----BEGIN CERTIFICATE-----/);
+  const key = readPem('TLS_KEY_FILE', keyFile, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    // OpenSSL's message names no secret ("key values mismatch" and the like).
+    throw new ConfigError(`invalid configuration: TLS_KEY_FILE: does not fit TLS_CERT_FILE (${(err as Error).message})`);
+  }
+  return { cert, key, certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * The one start-up warning of a production orchestrator that serves plain HTTP/WS beyond this
+ * machine (everything, decrypted credentials in assignments included, would travel in clear);
+ * undefined when TLS is on, the address is loopback, or NODE_ENV is not production.
+ */
+export function plaintextWarning(config: Pick<OrchestratorConfig, 'nodeEnv' | 'host' | 'tls'>): string | undefined {
+  if (config.nodeEnv !== 'production' || config.tls || LOOPBACK.test(config.host)) return undefined;
+  return `listening on ${config.host} without TLS: the API (API keys) and the worker gateway (credentials in every assignment) travel in clear; ` +
+    'set TLS_CERT_FILE and TLS_KEY_FILE, or terminate TLS in front of both ports';
+}
+
 /** Parses the orchestrator's environment once; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig> {
   const e = parseEnv(schema, env);
@@ -91,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig>
     masterKey,
     teamApiKey: e.TEAM_API_KEY,
     workerToken: e.WORKER_TOKEN,
+    tls: loadTls(e.TLS_CERT_FILE, e.TLS_KEY_FILE),
     claudeToken: e.CLAUDE_TOKEN,
     httpPort: e.HTTP_PORT,
     wsPort: e.WS_PORT,

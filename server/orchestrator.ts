@@ -1,9 +1,10 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log';
 import { ApiKeyService } from './auth/api-keys';
-import type { OrchestratorConfig } from './config';
+import { plaintextWarning, type OrchestratorConfig } from './config';
 import type { Db } from './db/knex';
 import { attachFollowers } from './gateway/followers';
 import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
@@ -23,6 +24,8 @@ import { storeProtocolMessage } from './services/protocol-messages';
 import { RunTracker } from './services/run-tracker';
 import { createTriggerHooks } from './services/trigger-hooks';
 import { createWorkerEvents } from './services/worker-events';
+import { WebhookRejections } from './services/webhook-verification';
+import { WorkerTokenService } from './services/worker-tokens';
 import type { Backoff } from './startup/backoff';
 import { recordMasterKeyCheck, verifyMasterKey } from './startup/master-key';
 import { openDatabase } from './startup/open-database';
@@ -51,7 +54,7 @@ export interface StartOptions {
 /** How long the orchestrator waits for a worker to confirm a cancel or timeout before deciding alone. */
 const STOP_GRACE_MS = 10_000;
 
-function listen(server: http.Server, port: number, host: string): Promise<number> {
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
@@ -83,7 +86,12 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   let dispatcher: Dispatcher | undefined;
   const registry = new WorkerRegistry<WorkerSocket>(() => dispatcher?.workersChanged());
-  const gateway = new WorkerGateway({ workerToken: config.workerToken, logger, registry });
+  // The gateway drops a revoked worker at once here; other orchestrators notice within a second.
+  const workerTokens: WorkerTokenService = new WorkerTokenService({
+    db, logger, connectedTokenIds: () => gateway.connectedTokenIds(), onRevoked: (id) => void gateway.revokeToken(id),
+  });
+  const gateway = new WorkerGateway({ workerToken: config.workerToken, tokens: workerTokens, logger, registry, tls: config.tls });
+  if (!config.workerToken) logger.info('WORKER_TOKEN is not set: only enrolled worker tokens connect');
   const tracker = new RunTracker({
     db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS,
     onFinished: async (e) => void (await onExecutionFinished(busDeps, e)),
@@ -115,13 +123,18 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     control: { db, queues, logger, bus, tracker },
     apiKeys, audit,
     readiness,
+    workerTokens,
+    webhookRejections: new WebhookRejections(),
   };
-  const httpServer = http.createServer(createApp(ctx));
+  const app = createApp(ctx);
+  const httpServer = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, app) : http.createServer(app);
+  const warning = plaintextWarning(config);
+  if (warning) logger.warn(warning);
   const followers = attachFollowers(httpServer, { db, logger, bus, keys: apiKeys });
 
   const httpPort = await listen(httpServer, config.httpPort, config.host);
   const wsPort = await gateway.listen(config.wsPort, config.host);
-  logger.info({ httpPort, wsPort, db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');
+  logger.info({ httpPort, wsPort, tls: Boolean(config.tls), db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
   const stop = async () => {

@@ -13,6 +13,9 @@ import { parseHostPattern } from '../shared/host-pattern';
 export interface WorkerConfig {
   /** http(s) form of ORCHESTRATOR_URL, as socket.io-client wants it. */
   orchestratorUrl: string;
+  /** PEM of the CA that signed the orchestrator's certificate (ORCHESTRATOR_CA_FILE); unset: the system's CAs. */
+  orchestratorCa?: string;
+  /** The shared WORKER_TOKEN or this worker's enrolled token (whose name is then its identity). */
   workerToken: string;
   workerId: string;
   slots: number;
@@ -81,6 +84,7 @@ const passEnvNames = z.preprocess(
 
 const schema = z.object({
   ORCHESTRATOR_URL: orchestratorUrl,
+  ORCHESTRATOR_CA_FILE: optStrVar(),
   WORKER_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   WORKER_ID: optStrVar().pipe(z.string().max(200, 'must be at most 200 characters').optional()),
   WORKER_SLOTS: intVar(1, 1, 1000),
@@ -153,6 +157,19 @@ export function pickPassThroughEnv(env: NodeJS.ProcessEnv, extraNames: readonly 
   return out;
 }
 
+/** ORCHESTRATOR_CA_FILE's PEM; it only makes sense for a wss:// (https://) orchestrator. */
+function readCaFile(file: string, url: string): string {
+  if (!url.startsWith('https://')) throw new ConfigError('invalid configuration: ORCHESTRATOR_CA_FILE: is set but ORCHESTRATOR_URL is not wss:// or https://');
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ORCHESTRATOR_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`invalid configuration: ORCHESTRATOR_CA_FILE: ${file} holds no PEM certificate`);
+  return pem;
+}
+
 /** Parses the worker's environment. Throws ConfigError naming each bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly<WorkerConfig> {
   const e = parseEnv(schema, env);
@@ -160,6 +177,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly
   if (!fs.existsSync(workDirRoot)) throw new ConfigError(`invalid configuration: WORK_DIR_ROOT: ${workDirRoot} does not exist`);
   return Object.freeze({
     orchestratorUrl: e.ORCHESTRATOR_URL,
+    orchestratorCa: e.ORCHESTRATOR_CA_FILE === undefined ? undefined : readCaFile(e.ORCHESTRATOR_CA_FILE, e.ORCHESTRATOR_URL),
     workerToken: e.WORKER_TOKEN,
     workerId: e.WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     slots: e.WORKER_SLOTS,

@@ -7,15 +7,25 @@ import {
 
 export type WorkerSocket = Socket<OrchestratorToWorker, WorkerToOrchestrator>;
 
+export interface SocketOptions {
+  delayMs?: number;
+  maxDelayMs?: number;
+  /** PEM of the CA that signed the orchestrator's certificate (ORCHESTRATOR_CA_FILE), for a private CA. */
+  ca?: string;
+}
+
 /**
  * socket.io-client to the gateway with reconnection backoff (1 s doubling to 30 s, ±50 % jitter so
  * a fleet does not reconnect in step). Websocket only: the gateway is one process, and skipping
- * long-polling avoids sticky-session trouble behind a load balancer. Not connected yet: the
- * caller attaches its handlers, then calls `OrchestratorConnection.start()`.
+ * long-polling avoids sticky-session trouble behind a load balancer. An https:// URL speaks WSS and
+ * verifies the orchestrator's certificate (against `ca` when given, else the system's CAs). Not
+ * connected yet: the caller attaches its handlers, then calls `OrchestratorConnection.start()`.
  */
-export function createOrchestratorSocket(url: string, token: string, opts: { delayMs?: number; maxDelayMs?: number } = {}): WorkerSocket {
+export function createOrchestratorSocket(url: string, token: string, opts: SocketOptions = {}): WorkerSocket {
   return io(url, {
     auth: { token },
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    rejectUnauthorized: true,
     autoConnect: false,
     forceNew: true, // never share a Manager with another socket to the same URL (tests run several workers)
     transports: ['websocket'],
@@ -105,8 +115,18 @@ export class OrchestratorConnection {
         log.warn({ err: err.message }, 'cannot reach orchestrator; retrying');
         return;
       }
+      // The orchestrator could not check the token just now (its database): not a refusal.
+      if ((err as Error & { data?: { retry?: boolean } }).data?.retry) {
+        log.warn({ err: err.message }, 'orchestrator could not check the worker token; retrying');
+        this.later(this.deps.serverDropRetryMs ?? 1_000, () => socket.connect());
+        return;
+      }
       // Refused by the gateway's handshake middleware: retrying with the same token cannot help.
       this.deps.onFatal(new Error(`orchestrator refused the connection: ${err.message}`));
+    });
+    // The orchestrator asks when another connection claims this worker's identity: answering keeps it ours.
+    socket.on('probe', (_p, ack) => {
+      if (typeof ack === 'function') ack({ ok: true });
     });
     this.heartbeat = setInterval(() => {
       if (this.registered) socket.emit('heartbeat', { workerId: this.deps.identity.workerId, running: this.deps.runningIds() });
@@ -172,7 +192,9 @@ export class OrchestratorConnection {
       return;
     }
     this.registered = true;
-    log.info({ workerId: payload.workerId, running: payload.running.length, unacknowledged: this.results.size }, 'registered with orchestrator');
+    // An enrolled token's name is the identity, whatever WORKER_ID says.
+    const workerId = parsed.data.workerId ?? payload.workerId;
+    log.info({ workerId, running: payload.running.length, unacknowledged: this.results.size }, 'registered with orchestrator');
     for (const r of this.retained.values()) for (const batch of r.batches) socket.emit('output', batch);
     const queued = this.queue;
     this.queue = [];

@@ -34,7 +34,7 @@ export interface RunningWorker {
 /** Wires socket, session and agent together and connects. */
 export function startWorker(opts: WorkerOptions): RunningWorker {
   const { config, logger } = opts;
-  const socket = createOrchestratorSocket(config.orchestratorUrl, config.workerToken, opts.reconnect);
+  const socket = createOrchestratorSocket(config.orchestratorUrl, config.workerToken, { ...opts.reconnect, ca: config.orchestratorCa });
   const connection = new OrchestratorConnection({
     socket,
     identity: { workerId: config.workerId, slots: config.slots, version: opts.version, isolation: opts.isolation.mode },

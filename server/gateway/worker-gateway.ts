@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
@@ -6,7 +7,7 @@ import {
   type AssignAck, type AssignPayload, type CancelPayload, type OrchestratorToWorker, type OutputPayload,
   type ProtocolPayload, type ResultPayload, type WorkerToOrchestrator,
 } from '../../shared/socket-events';
-import { safeEqual } from '../http/auth';
+import { identityOf, workerHandshake, type EnrolledTokens } from './worker-auth';
 import { WorkerRegistry } from './worker-registry';
 
 export type WorkerSocket = Socket<WorkerToOrchestrator, OrchestratorToWorker>;
@@ -16,40 +17,58 @@ export interface WorkerEvents {
   onRegistered(workerId: string, running: string[]): void;
   onOutput(workerId: string, p: OutputPayload): Promise<void>;
   onProtocol(workerId: string, p: ProtocolPayload): Promise<void>;
-  /** Resolves once the result is durable; only then is the worker's result acknowledged. */
-  onResult(workerId: string, p: ResultPayload): Promise<void>;
-  onDisconnected(workerId: string, running: string[]): void;
+  /**
+   * Resolves once the result is durable; only then is the worker's result acknowledged. False: the
+   * result was refused (not this worker's run) and is acknowledged `ok: false`.
+   */
+  onResult(workerId: string, p: ResultPayload): Promise<boolean>;
+  /**
+   * The worker's connection ended. `dropped`/`replaced`: it may come back (its runs get the grace);
+   * `revoked`: its token was revoked, it cannot come back.
+   */
+  onDisconnected(workerId: string, running: string[], how: 'dropped' | 'replaced' | 'revoked'): void;
 }
 
 export interface GatewayOptions {
-  workerToken: string;
+  /** The shared WORKER_TOKEN; undefined when only enrolled tokens connect. */
+  workerToken?: string;
+  /** Enrolled worker tokens (identity = token name); without them only the shared token connects. */
+  tokens?: EnrolledTokens;
   logger: Logger;
   registry: WorkerRegistry<WorkerSocket>;
   clock?: () => Date;
   ackTimeoutMs?: number;
+  /** How long a connected worker has to answer before a second connection with its identity replaces it. */
+  probeTimeoutMs?: number;
+  /** How often connected enrolled workers' tokens are re-checked (a revoke made by another orchestrator). */
+  revalidateMs?: number;
+  /** PEM certificate and key: the gateway then speaks WSS (HTTPS) only. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
 }
 
+type Claim = { ok: true; workerId: string } | { ok: false; error: string };
+
 /**
- * The socket.io server workers connect to (WS_PORT). Authenticates the handshake with WORKER_TOKEN,
- * validates every payload with the shared schemas, keeps the registry current, forwards the rest.
+ * The socket.io server workers connect to (WS_PORT, WSS when `tls` is given). Authenticates the
+ * handshake (shared WORKER_TOKEN or an enrolled token), gives each connection one identity that a
+ * second live connection cannot take over, validates every payload with the shared schemas, keeps
+ * the registry current, forwards the rest, and drops workers whose token is revoked.
  */
 export class WorkerGateway {
   readonly io: Server<WorkerToOrchestrator, OrchestratorToWorker>;
-  private readonly httpServer = http.createServer((_req, res) => {
-    res.writeHead(404).end();
-  });
+  private readonly httpServer: http.Server | https.Server;
   private handler?: WorkerEvents;
   private readonly now: () => string;
+  /** Identities with a registration in progress (probing the current connection). */
+  private readonly claiming = new Set<string>();
+  private revalidateTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: GatewayOptions) {
     this.now = () => (opts.clock ?? (() => new Date()))().toISOString();
+    const notFound: http.RequestListener = (_req, res) => void res.writeHead(404).end();
+    this.httpServer = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, notFound) : http.createServer(notFound);
     this.io = new Server(this.httpServer, { maxHttpBufferSize: 8 * 1024 * 1024, pingInterval: 10_000, pingTimeout: 10_000 });
-    this.io.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token === 'string' && safeEqual(token, opts.workerToken)) return next();
-      opts.logger.warn({ address: socket.handshake.address }, 'worker connection refused: invalid WORKER_TOKEN');
-      next(new Error('unauthorized'));
-    });
+    this.io.use(workerHandshake({ sharedToken: opts.workerToken, tokens: opts.tokens, logger: opts.logger }));
     this.io.on('connection', (socket) => this.attach(socket));
   }
 
@@ -58,6 +77,10 @@ export class WorkerGateway {
   }
 
   listen(port: number, host: string): Promise<number> {
+    if (this.opts.tokens && !this.revalidateTimer) {
+      this.revalidateTimer = setInterval(() => void this.revalidate(), this.opts.revalidateMs ?? 1_000);
+      this.revalidateTimer.unref?.();
+    }
     return new Promise((resolve, reject) => {
       this.httpServer.once('error', reject);
       this.httpServer.listen(port, host, () => {
@@ -65,6 +88,55 @@ export class WorkerGateway {
         resolve(typeof address === 'object' && address ? address.port : port);
       });
     });
+  }
+
+  /** Token ids of the enrolled workers registered here now. */
+  connectedTokenIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const socket of this.io.sockets.sockets.values()) {
+      const identity = identityOf(socket);
+      const workerId = (socket.data as { workerId?: string }).workerId;
+      if (identity?.kind === 'enrolled' && workerId && this.opts.registry.get(workerId)?.socket === socket) ids.add(identity.tokenId);
+    }
+    return ids;
+  }
+
+  /**
+   * Disconnects every connection of a revoked token at once. Its running executions are cancelled
+   * on the worker and handed on as `revoked` (they fail now: the worker cannot come back).
+   */
+  revokeToken(tokenId: string): number {
+    let n = 0;
+    for (const socket of this.io.sockets.sockets.values()) {
+      const identity = identityOf(socket);
+      if (identity?.kind !== 'enrolled' || identity.tokenId !== tokenId) continue;
+      n++;
+      const workerId = (socket.data as { workerId?: string }).workerId;
+      if (workerId && this.opts.registry.get(workerId)?.socket === socket) {
+        const running = this.opts.registry.unregister(workerId, socket);
+        for (const executionId of running) socket.emit('cancel', { executionId, reason: 'shutdown' });
+        this.opts.logger.warn({ workerId, tokenId, running: running.length }, 'worker token revoked: disconnecting the worker');
+        this.handler?.onDisconnected(workerId, running, 'revoked');
+      }
+      socket.disconnect(true);
+    }
+    return n;
+  }
+
+  /** Drops connections whose enrolled token was revoked (here or by another orchestrator). */
+  private async revalidate(): Promise<void> {
+    const ids = new Set<string>();
+    for (const socket of this.io.sockets.sockets.values()) {
+      const identity = identityOf(socket);
+      if (identity?.kind === 'enrolled') ids.add(identity.tokenId);
+    }
+    if (ids.size === 0 || !this.opts.tokens) return;
+    try {
+      const live = await this.opts.tokens.liveTokenIds([...ids]);
+      for (const id of ids) if (!live.has(id)) this.revokeToken(id);
+    } catch (err) {
+      this.opts.logger.error({ err }, 'could not re-check worker tokens');
+    }
   }
 
   /** Sends an assignment and waits for the worker's ack; a timeout or bad ack counts as refused. */
@@ -88,6 +160,7 @@ export class WorkerGateway {
   }
 
   async close(): Promise<void> {
+    if (this.revalidateTimer) clearInterval(this.revalidateTimer);
     // io.close() also closes the underlying HTTP server.
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
@@ -99,23 +172,43 @@ export class WorkerGateway {
       fn().catch((err) => log.error({ err, workerId, what }, 'worker event handling failed'));
     };
 
+    const identity = identityOf(socket);
+    const tokenId = identity?.kind === 'enrolled' ? identity.tokenId : undefined;
+
     socket.on('register', (raw, ack) => {
+      const reply = (a: { ok: boolean; error?: string; workerId?: string }) => {
+        if (typeof ack === 'function') ack(a);
+      };
       const p = registerPayload.safeParse(raw);
       if (!p.success) {
         log.warn({ issues: p.error.issues.length }, 'invalid register payload');
-        if (typeof ack === 'function') ack({ ok: false, error: 'invalid register payload' });
+        reply({ ok: false, error: 'invalid register payload' });
         return;
       }
-      workerId = p.data.workerId;
-      this.opts.registry.register({ ...p.data, socket }, this.now());
-      log.info({ workerId, slots: p.data.slots, version: p.data.version, running: p.data.running.length }, 'worker registered');
-      this.handler?.onRegistered(workerId, p.data.running);
-      if (typeof ack === 'function') ack({ ok: true });
+      guard('register', async () => {
+        const claim = await this.claim(socket, p.data.workerId);
+        if (!claim.ok) {
+          log.warn({ workerId: p.data.workerId, tokenId, address: socket.handshake.address, reason: claim.error }, 'worker registration refused');
+          reply({ ok: false, error: claim.error });
+          // Give the refusal time to arrive, then hang up (the worker gives up on a refusal).
+          setTimeout(() => socket.disconnect(true), 1_000).unref?.();
+          return;
+        }
+        workerId = claim.workerId;
+        (socket.data as { workerId?: string }).workerId = workerId;
+        this.opts.registry.register({ ...p.data, workerId, auth: tokenId ? 'enrolled' : 'shared', socket }, this.now());
+        log.info({ workerId, slots: p.data.slots, version: p.data.version, running: p.data.running.length, enrolled: Boolean(tokenId) }, 'worker registered');
+        if (tokenId) void this.opts.tokens?.seen(tokenId, true);
+        this.handler?.onRegistered(workerId, p.data.running);
+        reply({ ok: true, workerId });
+      });
     });
 
     socket.on('heartbeat', (raw) => {
       const p = heartbeatPayload.safeParse(raw);
-      if (p.success && workerId) this.opts.registry.heartbeat(workerId, this.now());
+      if (!p.success || !workerId) return;
+      this.opts.registry.heartbeat(workerId, this.now());
+      if (tokenId) void this.opts.tokens?.seen(tokenId);
     });
 
     socket.on('output', (raw) => {
@@ -140,16 +233,63 @@ export class WorkerGateway {
       }
       const id = workerId;
       guard('result', async () => {
-        await this.handler?.onResult(id, p.data);
-        if (typeof ack === 'function') ack({ ok: true });
+        const accepted = (await this.handler?.onResult(id, p.data)) ?? false;
+        if (typeof ack === 'function') ack({ ok: accepted });
       });
     });
 
     socket.on('disconnect', (reason) => {
-      if (!workerId) return;
+      // Not (or no longer) the identity's current connection: revoked or replaced, already handled.
+      if (!workerId || this.opts.registry.get(workerId)?.socket !== socket) return;
       const running = this.opts.registry.unregister(workerId, socket);
       log.warn({ workerId, reason, running: running.length }, 'worker disconnected');
-      this.handler?.onDisconnected(workerId, running);
+      if (tokenId) void this.opts.tokens?.seen(tokenId, true);
+      this.handler?.onDisconnected(workerId, running, 'dropped');
     });
+  }
+
+  /**
+   * Decides the identity a registering connection gets. An enrolled worker is its token's name; a
+   * worker on the shared token is the id it asks for, unless an enrolled token has that name. While
+   * another connection holds the identity and still answers a probe, the newcomer is refused; a
+   * connection that does not answer (dropped, half-open) is replaced at once, its runs handed on
+   * as `replaced` so the newcomer can reclaim them.
+   */
+  private async claim(socket: WorkerSocket, requested: string): Promise<Claim> {
+    const identity = identityOf(socket);
+    if (!identity) return { ok: false, error: 'unauthenticated' };
+    const workerId = identity.kind === 'enrolled' ? identity.name : requested;
+    if (identity.kind === 'shared' && (await this.opts.tokens?.isEnrolledName(workerId))) {
+      return { ok: false, error: `worker id '${workerId}' belongs to an enrolled worker token; connect with that token` };
+    }
+    const current = this.opts.registry.get(workerId);
+    if (!current || current.socket === socket) return { ok: true, workerId };
+    if (this.claiming.has(workerId)) return { ok: false, error: `another connection is registering as worker '${workerId}'` };
+    this.claiming.add(workerId);
+    try {
+      if (await this.answers(current.socket)) return { ok: false, error: `a worker named '${workerId}' is already connected` };
+      if (!socket.connected) return { ok: false, error: 'disconnected while registering' };
+      const still = this.opts.registry.get(workerId);
+      if (still && still.socket !== socket) {
+        const running = this.opts.registry.unregister(workerId, still.socket);
+        this.opts.logger.warn({ workerId, running: running.length }, 'replacing a worker connection that no longer answers');
+        this.handler?.onDisconnected(workerId, running, 'replaced');
+        still.socket.disconnect(true);
+      }
+      return { ok: true, workerId };
+    } finally {
+      this.claiming.delete(workerId);
+    }
+  }
+
+  /** True when the connection acknowledges a probe within `probeTimeoutMs`. */
+  private async answers(socket: WorkerSocket): Promise<boolean> {
+    if (!socket.connected) return false;
+    try {
+      await socket.timeout(this.opts.probeTimeoutMs ?? 2_000).emitWithAck('probe', {});
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

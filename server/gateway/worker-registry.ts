@@ -10,6 +10,8 @@ export interface WorkerSummary {
   running: string[];
   /** How the worker isolates CLI runs (`unknown` for workers that predate the field). */
   isolation: NonNullable<RegisterPayload['isolation']> | 'unknown';
+  /** `enrolled`: connected with an enrolled token, `workerId` is the token's name; `shared`: WORKER_TOKEN. */
+  auth: 'enrolled' | 'shared';
   connectedAt: string;
   lastHeartbeatAt: string;
 }
@@ -24,6 +26,7 @@ interface Entry<S> extends WorkerLink<S> {
   version: string;
   slots: number;
   isolation: WorkerSummary['isolation'];
+  auth: WorkerSummary['auth'];
   running: Set<string>;
   connectedAt: string;
   lastHeartbeatAt: string;
@@ -40,9 +43,12 @@ export class WorkerRegistry<S = unknown> {
   constructor(private readonly onChange: () => void = () => undefined) {}
 
   /** Adds or replaces a worker (a reconnect replaces the old socket but keeps nothing else). */
-  register(w: { workerId: string; version: string; slots: number; running: string[]; isolation?: RegisterPayload['isolation']; socket: S }, now: string): void {
+  register(
+    w: { workerId: string; version: string; slots: number; running: string[]; isolation?: RegisterPayload['isolation']; auth?: WorkerSummary['auth']; socket: S },
+    now: string,
+  ): void {
     this.workers.set(w.workerId, {
-      workerId: w.workerId, version: w.version, slots: w.slots, socket: w.socket, isolation: w.isolation ?? 'unknown',
+      workerId: w.workerId, version: w.version, slots: w.slots, socket: w.socket, isolation: w.isolation ?? 'unknown', auth: w.auth ?? 'shared',
       running: new Set(w.running), connectedAt: now, lastHeartbeatAt: now,
     });
     this.onChange();
@@ -110,7 +116,7 @@ export class WorkerRegistry<S = unknown> {
 
   summaries(): WorkerSummary[] {
     return [...this.workers.values()].map((w) => ({
-      workerId: w.workerId, version: w.version, slots: w.slots, isolation: w.isolation,
+      workerId: w.workerId, version: w.version, slots: w.slots, isolation: w.isolation, auth: w.auth,
       busy: w.running.size, free: Math.max(0, w.slots - w.running.size), running: [...w.running],
       connectedAt: w.connectedAt, lastHeartbeatAt: w.lastHeartbeatAt,
     }));

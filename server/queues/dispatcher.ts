@@ -184,7 +184,8 @@ export class Dispatcher {
     const existing = tracker.get(execution.id);
     if (existing) return existing;
     const secrets = await this.deps.secretsFor(execution).catch(() => []);
-    const claimedBy = registry.findRunning(execution.id);
+    // Only the worker the run was assigned to may reclaim it; another claiming it is refused (and told to stop it).
+    const claimedBy = registry.findRunning(execution.id) === execution.workerId ? execution.workerId : undefined;
     const run = tracker.track({
       executionId: execution.id, personaId: execution.personaId, workerId: claimedBy ?? execution.workerId, secrets, startedAt: execution.startedAt,
     });

@@ -139,6 +139,13 @@ export class RunTracker {
     for (const run of this.runs.values()) if (run.workerId === workerId) this.awaitWorker(run);
   }
 
+  /** A worker's token was revoked: it cannot come back, so its runs fail `worker_disconnected` now. */
+  workerRevoked(workerId: string): void {
+    for (const run of [...this.runs.values()]) {
+      if (run.workerId === workerId) void this.finish(run.executionId, { status: 'failed', error: 'worker_disconnected' });
+    }
+  }
+
   /** Starts the grace for a run whose worker is not connected (idempotent). */
   awaitWorker(run: Run): void {
     if (run.graceTimer) return;
@@ -147,12 +154,15 @@ export class RunTracker {
     );
   }
 
-  /** A worker (re)registered: runs it still has are kept; runs we no longer track are stopped there. */
+  /**
+   * A worker (re)registered: runs it still has are kept; runs we no longer track, and runs assigned
+   * to another worker (which it may not take over), are answered as unknown, to be stopped there.
+   */
   workerRegistered(workerId: string, running: string[]): string[] {
     const unknown: string[] = [];
     for (const id of running) {
       const run = this.runs.get(id);
-      if (!run) {
+      if (!run || (run.workerId !== null && run.workerId !== workerId)) {
         unknown.push(id);
         continue;
       }

@@ -62,7 +62,7 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
     async onOutput(workerId, p: OutputPayload) {
       const s = await scrubberFor(p.executionId, workerId);
       if (!s) {
-        logger.warn({ workerId, executionId: p.executionId }, 'dropping output from a worker not assigned to this execution');
+        logger.warn({ workerId, executionId: p.executionId }, 'refusing output from a worker not assigned to this execution');
         return;
       }
       const createdAt = new Date().toISOString();
@@ -75,7 +75,10 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
     async onProtocol(workerId, p: ProtocolPayload) {
       const s = await scrubberFor(p.executionId, workerId);
       const execution = s?.execution ?? (s ? await executions.getExecution(db, p.executionId) : undefined);
-      if (!s || !execution) return;
+      if (!s || !execution) {
+        logger.warn({ workerId, executionId: p.executionId }, 'refusing protocol messages from a worker not assigned to this execution');
+        return;
+      }
       for (const m of p.messages) {
         const message = { kind: m.kind, payload: scrubDeep(m.payload, s.scrub) };
         if (!(await deps.storeProtocolMessage(execution, message))) continue;
@@ -88,8 +91,8 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
     async onResult(workerId, p: ResultPayload) {
       const s = await scrubberFor(p.executionId, workerId);
       if (!s) {
-        logger.warn({ workerId, executionId: p.executionId }, 'ignoring result from a worker not assigned to this execution');
-        return;
+        logger.warn({ workerId, executionId: p.executionId }, 'refusing a result from a worker not assigned to this execution');
+        return false;
       }
       // A fast result can arrive before the dispatcher recorded the assignment: let that land first.
       await tracker.get(p.executionId)?.assigned;
@@ -99,10 +102,13 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
         s.scrub,
       );
       deps.workersChanged();
+      return true;
     },
 
-    onDisconnected(workerId) {
-      tracker.workerDisconnected(workerId);
+    onDisconnected(workerId, _running, how) {
+      // A revoked worker cannot come back for its runs: they fail now rather than after the grace.
+      if (how === 'revoked') tracker.workerRevoked(workerId);
+      else tracker.workerDisconnected(workerId);
       deps.workersChanged();
     },
   };

@@ -11,6 +11,8 @@ export interface FakeWorkerOptions {
   token?: string;
   /** How long a run takes before its result is sent (ms); default 50. */
   runMs?: number;
+  /** Answer the orchestrator's identity probes (a live worker does); false plays a hung connection. */
+  answerProbes?: boolean;
 }
 
 /**
@@ -33,20 +35,26 @@ export class FakeWorker {
       this.socket.emit('output', { executionId: p.executionId, seq: 0, chunks: [{ stream: 'assistant', text: `ran ${p.executionId}` }] });
       this.running.set(p.executionId, setTimeout(() => this.finish(p.executionId, 'completed'), opts.runMs ?? 50));
     });
+    this.socket.on('probe', (_p, ack) => {
+      if (opts.answerProbes !== false) ack({ ok: true });
+    });
     this.socket.on('cancel', (p) => {
       this.cancels.push(p.executionId);
       if (this.running.has(p.executionId)) this.finish(p.executionId, 'cancelled');
     });
   }
 
-  /** Connects and registers; resolves when the orchestrator acknowledged. */
-  async register(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('connect', () => resolve());
-      this.socket.once('connect_error', reject);
-    });
-    const ack = await this.socket.timeout(5000).emitWithAck('register', { workerId: this.opts.workerId, slots: this.opts.slots, version: 'fake', running: [] });
+  /** Connects and registers; resolves with the identity the orchestrator gave it. */
+  async register(): Promise<string> {
+    if (!this.socket.connected) {
+      await new Promise<void>((resolve, reject) => {
+        this.socket.once('connect', () => resolve());
+        this.socket.once('connect_error', reject);
+      });
+    }
+    const ack = await this.socket.timeout(5000).emitWithAck('register', { workerId: this.opts.workerId, slots: this.opts.slots, version: 'fake', running: this.runningIds() });
     if (!ack.ok) throw new Error(`register refused: ${ack.error}`);
+    return ack.workerId ?? this.opts.workerId;
   }
 
   runningIds(): string[] {

@@ -92,7 +92,13 @@ describe('bootstrapSecrets', () => {
 
   it('in production ignores an existing secrets.env', () => {
     bootstrapSecrets({ env: {}, dataDir: dir, log });
-    expect(() => bootstrapSecrets({ env: { NODE_ENV: 'production' }, dataDir: dir, log })).toThrow(/MASTER_KEY, TEAM_API_KEY, WORKER_TOKEN/);
+    expect(() => bootstrapSecrets({ env: { NODE_ENV: 'production' }, dataDir: dir, log })).toThrow(/MASTER_KEY, TEAM_API_KEY \(/);
+  });
+
+  it('in production lets WORKER_TOKEN stay unset (only enrolled worker tokens connect then)', () => {
+    const env = { NODE_ENV: 'production', MASTER_KEY: 'a'.repeat(64), TEAM_API_KEY: 'k'.repeat(20) };
+    expect(bootstrapSecrets({ env, dataDir: dir, log })).toEqual({ env, generated: [] });
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   it('defaults the data dir to the folder of DAC_DB_PATH', () => {

@@ -50,6 +50,7 @@ describe('GET /api/status', () => {
       executions: { queued: 0, running: 0, completed: 2, failed: 1, cancelled: 0 },
       personas: 2,
       claude: expect.objectContaining({ connected: false, source: null }),
+      webhooks: { rejected: {} },
     });
     expect(res.body.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(res.body.queues.events.delayed).toBe(1);
