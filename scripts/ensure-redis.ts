@@ -96,7 +96,7 @@ export function noRedisMessage(url: string): string {
     'personas-cloud keeps its queues in Redis. Get one in any of these ways:',
     '  - install it with your package manager, e.g. `sudo apt-get install redis-server` (Debian/Ubuntu)',
     '    or `brew install redis` (macOS); npm start then starts a private one by itself',
-    '  - run one in Docker: `docker compose up -d redis`',
+    '  - run one in Docker: `docker compose --profile dev up -d redis` (published on 127.0.0.1:6379)',
     '  - use a Redis you already have: `REDIS_URL=redis://host:6379 npm start`',
   ].join('\n');
 }

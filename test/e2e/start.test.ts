@@ -149,7 +149,7 @@ describe('npm start (dist/scripts/start.js)', () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/No Redis answered/);
     expect(run.output()).toMatch(/apt-get install redis-server/);
-    expect(run.output()).toMatch(/docker compose up -d redis/);
+    expect(run.output()).toMatch(/docker compose --profile dev up -d redis/);
     expect(run.output()).not.toMatch(/\n\s+at /); // a message, not a stack trace
   }, 30_000);
 });

@@ -39,7 +39,7 @@ describe('ensureRedis', () => {
     const attempt = ensureRedis({ url, dataDir: dir, redisServer: null });
     await expect(attempt).rejects.toBeInstanceOf(RedisUnavailableError);
     const message = await attempt.catch((e: Error) => e.message);
-    for (const hint of ['apt-get install redis-server', 'brew install redis', 'docker compose up -d redis', 'REDIS_URL=']) {
+    for (const hint of ['apt-get install redis-server', 'brew install redis', 'docker compose --profile dev up -d redis', 'REDIS_URL=']) {
       expect(message).toContain(hint);
     }
   });

@@ -1,28 +1,44 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig } from '../../server/config';
+import { loadConfig, ORCHESTRATOR_ENV_NAMES } from '../../server/config';
+import { loadWorkerConfig, WORKER_ENV_NAMES } from '../../worker/config';
+import { FILE_VARIANTS } from '../../shared/env-sources';
 import { TEST_KEYS } from '../helpers/env';
 
 /**
- * No Docker engine runs where the tests run, so this reads docker-compose.yml and checks it
- * against the configuration the code actually reads.
+ * No Docker engine runs where the tests run, so this reads docker-compose.yml and the Dockerfile and
+ * checks them against the configuration the code actually reads and the README documents.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
+type SecretRef = string | { source: string; uid?: string; gid?: string; mode?: number };
 interface Service {
   image?: string;
-  build?: unknown;
+  build?: { context: string; target?: string };
   command?: string[] | string;
   ports?: string[];
   environment?: Record<string, string> | string[];
   container_name?: string;
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  profiles?: string[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+  stop_grace_period?: string;
+  secrets?: SecretRef[];
+  user?: string;
+  security_opt?: string[];
+  init?: boolean;
 }
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const composeText = read('docker-compose.yml');
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
+};
 const { redis, orchestrator, worker } = compose.services;
+const queueRedis = compose.services['queue-redis'];
 
 /** `${NAME:-default}` → default, `${NAME:?message}` / `${NAME}` → `<NAME>`: what compose would substitute with no .env. */
 const interpolate = (s: string) =>
@@ -34,75 +50,216 @@ function envOf(service: Service): Record<string, string> {
   return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(String(v ?? ''))]));
 }
 
-/** Container side of "host:container" port mappings. */
+const secretNames = (service: Service) => (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
+/** Seconds of a compose duration such as `45s`, `1m30s`. */
+const seconds = (d: string) => [...d.matchAll(/(\d+)(h|m|s)/g)].reduce((t, [, n, u]) => t + Number(n) * { h: 3600, m: 60, s: 1 }[u as 'h' | 'm' | 's'], 0);
 const containerPorts = (service: Service) => (service.ports ?? []).map((p) => Number(interpolate(p).split(':').pop()));
+/** A variable a service reads, given as itself or (for the secrets) as NAME_FILE. */
+const reads = (names: readonly string[], variable: string) =>
+  names.includes(variable) || (variable.endsWith('_FILE') && (FILE_VARIANTS as readonly string[]).includes(variable.slice(0, -5)) && names.includes(variable.slice(0, -5)));
+
+/** Names in the first column of the README table under `heading`. */
+function readmeTable(heading: string): string[] {
+  const readme = read('README.md');
+  const start = readme.indexOf(`\n${heading}\n`);
+  expect(start).toBeGreaterThan(-1);
+  const next = readme.slice(start + heading.length + 2).search(/\n#{2,4} /);
+  const section = readme.slice(start, next === -1 ? undefined : start + heading.length + 2 + next);
+  return [...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)`(?:, `([A-Z][A-Z0-9_]+)`)?(?:, `([A-Z][A-Z0-9_]+)`)?/gm)].flatMap((m) => m.slice(1).filter(Boolean));
+}
+
+/** The Dockerfile's stages: `FROM … AS name` → its lines. */
+function dockerStages(): Record<string, string> {
+  const stages: Record<string, string> = {};
+  let current = '';
+  for (const line of read('Dockerfile').split('\n')) {
+    const from = /^FROM \S+(?: AS (\S+))?/i.exec(line);
+    if (from) current = from[1] ?? `stage${Object.keys(stages).length}`;
+    if (current) stages[current] = `${stages[current] ?? ''}${line}\n`;
+  }
+  return stages;
+}
+const stages = dockerStages();
+/** A stage's text with the stages it is built FROM (the runtime base). */
+const stageWithBase = (name: string): string => {
+  const base = /^FROM (\S+)/m.exec(stages[name])![1];
+  return (stages[base] ? stageWithBase(base) : '') + stages[name];
+};
+const cmdOf = (stage: string) => JSON.parse(/^CMD (\[.*\])$/m.exec(stages[stage])![1]) as string[];
+
 const defaults = loadConfig(TEST_KEYS);
+const workerDefaults = loadWorkerConfig({ WORKER_TOKEN: TEST_KEYS.WORKER_TOKEN });
 
 describe('docker-compose.yml', () => {
-  it('has the redis, orchestrator and worker services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['orchestrator', 'redis', 'worker']);
+  it('has the stack (queue-redis, orchestrator, worker) and a development Redis', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['orchestrator', 'queue-redis', 'redis', 'worker']);
   });
 
-  it('runs Redis 7 with AOF persistence and noeviction (BullMQ loses jobs under eviction) on a volume', () => {
-    expect(redis.image).toMatch(/^redis:7/);
-    const command = ([] as string[]).concat(redis.command ?? []).join(' ');
-    expect(command).toMatch(/--appendonly yes/);
-    expect(command).toMatch(/--maxmemory-policy noeviction/);
-    expect(redis.volumes?.some((v) => v.endsWith(':/data'))).toBe(true);
+  it('runs Redis 7 with AOF persistence and noeviction (BullMQ loses jobs under eviction), health-checked, on a volume', () => {
+    for (const service of [queueRedis, redis]) {
+      expect(service.image).toMatch(/^redis:7/);
+      const command = ([] as string[]).concat(service.command ?? []).join(' ');
+      expect(command).toMatch(/--appendonly yes/);
+      expect(command).toMatch(/--maxmemory-policy noeviction/);
+      expect(service.volumes?.some((v) => v.endsWith(':/data'))).toBe(true);
+      expect(service.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    }
+    expect(queueRedis.volumes).not.toEqual(redis.volumes); // two servers never share one AOF
   });
 
-  it('publishes the orchestrator on the config defaults and tells it the same ports', () => {
+  it('publishes Redis to the host only under the dev profile, and then on loopback only', () => {
+    expect(queueRedis.ports ?? []).toEqual([]);
+    expect(queueRedis.profiles).toBeUndefined();
+    expect(redis.profiles).toEqual(['dev']);
+    expect(redis.ports).toEqual(['127.0.0.1:6379:6379']);
+    expect(envOf(orchestrator).REDIS_URL).toBe('redis://queue-redis:6379');
+    expect(orchestrator.depends_on?.['queue-redis'].condition).toBe('service_healthy');
+    expect(read('README.md')).toContain('docker compose --profile dev up -d redis');
+  });
+
+  it('publishes only the API, on loopback unless HOST says otherwise; the gateway and Redis stay on the compose network', () => {
     expect(defaults.httpPort).toBe(3001);
     expect(defaults.wsPort).toBe(8443);
-    expect(containerPorts(orchestrator).sort()).toEqual([defaults.httpPort, defaults.wsPort].sort());
+    expect(containerPorts(orchestrator)).toEqual([defaults.httpPort]);
+    expect((orchestrator.ports ?? []).map(interpolate)).toEqual(['127.0.0.1:3001:3001']);
     const env = envOf(orchestrator);
-    expect(Number(env.HTTP_PORT || defaults.httpPort)).toBe(defaults.httpPort);
-    expect(Number(env.WS_PORT || defaults.wsPort)).toBe(defaults.wsPort);
-    // With nothing set, the host sees the same ports.
-    expect((orchestrator.ports ?? []).map((p) => interpolate(p))).toEqual(['3001:3001', '8443:8443']);
+    expect(env.HOST).toBe('0.0.0.0'); // inside the container
+    expect(Number(env.HTTP_PORT)).toBe(defaults.httpPort);
+    expect(Number(env.WS_PORT)).toBe(defaults.wsPort);
+    for (const service of Object.values(compose.services)) expect(service.container_name).toBeUndefined();
+    expect(worker.ports ?? []).toEqual([]);
   });
 
-  it('gives the orchestrator its data volume, production mode, the secrets and the compose Redis', () => {
+  it('gives the orchestrator its data volume, production mode and the three secrets as Docker secrets, never as variables', () => {
     const env = envOf(orchestrator);
     expect(env.NODE_ENV).toBe('production');
-    expect(env.REDIS_URL).toBe('redis://redis:6379');
     const dbDir = path.posix.dirname(env.DAC_DB_PATH);
     expect(orchestrator.volumes?.some((v) => v.endsWith(`:${dbDir}`))).toBe(true);
-    for (const name of ['MASTER_KEY', 'TEAM_API_KEY', 'WORKER_TOKEN']) expect(env[name]).toBe(`<${name}>`);
-    expect(orchestrator.depends_on?.redis.condition).toBe('service_healthy');
-    expect(orchestrator.command).toEqual(['npm', 'run', 'orchestrator']);
+    for (const [variable, secret] of [['MASTER_KEY', 'master_key'], ['TEAM_API_KEY', 'team_api_key'], ['WORKER_TOKEN', 'worker_token']]) {
+      expect(env[variable]).toBeUndefined();
+      expect(env[`${variable}_FILE`]).toBe(`/run/secrets/${secret}`);
+      expect(secretNames(orchestrator)).toContain(secret);
+      expect(compose.secrets?.[secret]).toEqual({ environment: variable });
+    }
+    // Compose interpolates nothing secret into a service's environment.
+    expect(composeText).not.toMatch(/\$\{(MASTER_KEY|TEAM_API_KEY|WORKER_TOKEN)\b/);
   });
 
-  it('lets the worker scale: no container_name, no host ports, and it reaches the orchestrator gateway', () => {
-    expect(worker.container_name).toBeUndefined();
-    expect(worker.ports ?? []).toEqual([]);
-    for (const service of Object.values(compose.services)) expect(service.container_name).toBeUndefined();
+  it('lets the worker scale, reach the gateway, and hands it only its own token', () => {
     const env = envOf(worker);
     expect(env.ORCHESTRATOR_URL).toBe(`ws://orchestrator:${defaults.wsPort}`);
-    expect(env.WORKER_TOKEN).toBe('<WORKER_TOKEN>');
-    expect(worker.command).toEqual(['npm', 'run', 'worker']);
+    expect(env.WORKER_TOKEN_FILE).toBe('/run/secrets/worker_token');
+    expect(secretNames(worker)).toEqual(['worker_token']);
+    for (const name of ['MASTER_KEY', 'TEAM_API_KEY', 'CLAUDE_TOKEN']) {
+      expect(env[name]).toBeUndefined();
+      expect(env[`${name}_FILE`]).toBeUndefined();
+    }
+    expect(worker.depends_on?.orchestrator.condition).toBe('service_healthy');
+  });
+
+  it('runs the worker as root with the namespaces bubblewrap needs, in production mode, with isolation on', () => {
+    const env = envOf(worker);
+    expect(worker.user).toBe('0:0');
+    expect(worker.security_opt?.sort()).toEqual(['apparmor=unconfined', 'seccomp=unconfined']);
+    expect(env.NODE_ENV).toBe('production');
+    expect(env.WORKER_SANDBOX).toBe('auto');
+    expect(env.WORKER_SANDBOX_DENY.split(',')).toContain('/run/secrets');
+    expect(composeText).toMatch(/WORKER_SANDBOX=uid/); // the documented fallback where those are not granted
+    const workerSecret = worker.secrets?.find((s) => typeof s !== 'string' && s.source === 'worker_token');
+    expect(workerSecret).toMatchObject({ uid: '0', mode: 0o400 });
+  });
+
+  it('waits long enough on stop: the worker covers SHUTDOWN_GRACE_MS + KILL_GRACE_MS, and node receives the signal', () => {
+    expect(seconds(interpolate(worker.stop_grace_period ?? '0s')) * 1000).toBeGreaterThan(workerDefaults.shutdownGraceMs + workerDefaults.killGraceMs);
+    expect(Number(envOf(worker).SHUTDOWN_GRACE_MS)).toBe(workerDefaults.shutdownGraceMs);
+    expect(Number(envOf(worker).KILL_GRACE_MS)).toBe(workerDefaults.killGraceMs);
+    expect(seconds(orchestrator.stop_grace_period ?? '0s')).toBeGreaterThanOrEqual(15);
+    for (const service of [orchestrator, worker]) {
+      expect(service.init).toBe(true);
+      expect(([] as string[]).concat(service.command ?? [])[0]).toBe('node'); // never npm or a shell
+    }
   });
 
   it('only sets variables the code reads (server/config.ts for the orchestrator, worker/config.ts for workers)', () => {
-    const serverSource = read('server/config.ts');
-    const workerSource = read('worker/config.ts');
-    const unread = (env: Record<string, string>, source: string) =>
-      Object.keys(env).filter((name) => !new RegExp(`\\b${name}\\b`).test(source));
-    expect(unread(envOf(orchestrator), serverSource)).toEqual([]);
-    expect(unread(envOf(worker), workerSource)).toEqual([]);
-    // The worker must never be handed the orchestrator's keys.
-    expect(Object.keys(envOf(worker))).not.toEqual(expect.arrayContaining(['MASTER_KEY']));
-    expect(Object.keys(envOf(worker))).not.toEqual(expect.arrayContaining(['TEAM_API_KEY']));
+    const unread = (env: Record<string, string>, names: readonly string[]) => Object.keys(env).filter((v) => !reads(names, v));
+    expect(unread(envOf(orchestrator), ORCHESTRATOR_ENV_NAMES)).toEqual([]);
+    expect(unread(envOf(worker), WORKER_ENV_NAMES)).toEqual([]);
   });
 
-  it('uses the npm scripts that exist and a Dockerfile that exposes and health-checks the ports', () => {
-    const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
-    expect(scripts.orchestrator).toBeDefined();
-    expect(scripts.worker).toBeDefined();
-    const dockerfile = read('Dockerfile');
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim/m);
-    expect(dockerfile).toMatch(/^EXPOSE 3001 8443$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/health/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
+  it('passes every variable the code reads to its service, but for a few fixed by the image (with the reason)', () => {
+    const notPassed: Record<string, string> = {
+      KAFKA_BROKERS: 'accepted for the guide but unused', KAFKA_USERNAME: 'unused', KAFKA_PASSWORD: 'unused',
+      PATH: "the image's", LANG: "the image's", LC_ALL: "the image's", TZ: "the image's (UTC)",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: 'WORKER_PASS_ENV-style expert setting',
+    };
+    const missing = (names: readonly string[], env: Record<string, string>) =>
+      names.filter((v) => !(v in notPassed) && !(v in env) && !(`${v}_FILE` in env));
+    expect(missing(ORCHESTRATOR_ENV_NAMES, envOf(orchestrator))).toEqual([]);
+    expect(missing(WORKER_ENV_NAMES, envOf(worker))).toEqual([]);
+  });
+
+  it('passes every setting the README documents to the service that reads it', () => {
+    // Accepted for the guide's compatibility but unused (the README says so).
+    const unused = new Set(['KAFKA_BROKERS', 'KAFKA_USERNAME', 'KAFKA_PASSWORD']);
+    const orchestratorEnv = envOf(orchestrator);
+    const missing = (documented: string[], env: Record<string, string>) =>
+      documented.filter((v) => !unused.has(v) && !(v in env) && !(`${v}_FILE` in env));
+    const orchestratorDocs = readmeTable('### Orchestrator (`server/config.ts`)');
+    const workerDocs = readmeTable('### Worker (`worker/config.ts`)');
+    expect(orchestratorDocs.length).toBeGreaterThan(10);
+    expect(workerDocs.length).toBeGreaterThan(8);
+    expect(missing(orchestratorDocs, orchestratorEnv)).toEqual([]);
+    expect(missing(workerDocs, envOf(worker))).toEqual([]);
+  });
+
+  it('names only variables .env.example documents, so a user can find what to set', () => {
+    const example = read('.env.example');
+    const interpolated = [...new Set([...composeText.matchAll(/\$\{(\w+)/g)].map((m) => m[1]))];
+    const secretSources = Object.values(compose.secrets ?? {}).map((s) => s.environment!).filter(Boolean);
+    expect([...interpolated, ...secretSources].filter((v) => !new RegExp(`^#? ?${v}=`, 'm').test(example))).toEqual([]);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('has separate build targets for the orchestrator and the worker, used by compose', () => {
+    expect(orchestrator.build).toEqual({ context: '.', target: 'orchestrator' });
+    expect(worker.build).toEqual({ context: '.', target: 'worker' });
+    expect(stages.orchestrator).toBeDefined();
+    expect(stages.worker).toBeDefined();
+    expect(orchestrator.image).not.toBe(worker.image);
+  });
+
+  it('starts node directly in each image, with the same command compose uses, on files the build produces', () => {
+    for (const [stage, service] of [['orchestrator', orchestrator], ['worker', worker]] as const) {
+      const cmd = cmdOf(stage);
+      expect(cmd).toEqual(service.command);
+      expect(cmd[0]).toBe('node');
+      expect(fs.existsSync(path.join(ROOT, cmd[1].replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
+    }
+    expect(read('Dockerfile')).not.toMatch(/npm run (orchestrator|worker)/);
+    expect(read('Dockerfile')).not.toMatch(/dangerously-skip-permissions/);
+  });
+
+  it('keeps the Claude CLI and the sandbox tools out of the orchestrator image', () => {
+    const orch = stageWithBase('orchestrator');
+    expect(orch).toMatch(/COPY --from=orchestrator-modules/);
+    expect(orch).not.toMatch(/COPY --from=build/);
+    expect(stages['orchestrator-modules']).toMatch(/rm -rf node_modules\/@anthropic-ai\/claude-code node_modules\/@anthropic-ai\/claude-code-\*/);
+    for (const tool of ['bubblewrap', 'socat', 'util-linux', 'git']) expect(orch).not.toMatch(new RegExp(`\\b${tool}\\b`));
+    expect(orch).toMatch(/^USER node$/m);
+  });
+
+  it('installs the CLI and bubblewrap, socat and util-linux in the worker image, which runs as root', () => {
+    const w = stageWithBase('worker');
+    expect(w).toMatch(/COPY --from=build \/app\/node_modules/);
+    expect(w).toMatch(/apt-get install[^\n]*\bbubblewrap\b[^\n]*\bsocat\b[^\n]*\butil-linux\b/);
+    expect(w).not.toMatch(/^USER node$/m);
+  });
+
+  it('exposes and health-checks the orchestrator on its ports', () => {
+    expect(stages.build).toMatch(/^FROM node:20-bookworm-slim AS build/m);
+    expect(stages.orchestrator).toMatch(/^EXPOSE 3001 8443$/m);
+    expect(stages.orchestrator).toMatch(/^HEALTHCHECK [\s\S]*\/health/m);
+    expect(stages.orchestrator).toMatch(/^VOLUME \["\/app\/data"\]$/m);
   });
 });
