@@ -112,7 +112,12 @@ describe('docker-compose.yml', () => {
     expect(queueRedis.profiles).toBeUndefined();
     expect(redis.profiles).toEqual(['dev']);
     expect(redis.ports).toEqual(['127.0.0.1:6379:6379']);
-    expect(envOf(orchestrator).REDIS_URL).toBe('redis://queue-redis:6379');
+    // The stack's Redis needs a password, and the orchestrator's REDIS_URL carries the same one.
+    const queueCommand = ([] as string[]).concat(queueRedis.command ?? []).map(interpolate);
+    expect(queueCommand.slice(queueCommand.indexOf('--requirepass'))).toEqual(['--requirepass', '<REDIS_PASSWORD>']);
+    expect(envOf(queueRedis).REDISCLI_AUTH).toBe('<REDIS_PASSWORD>');
+    expect(envOf(orchestrator).REDIS_URL).toBe('redis://:<REDIS_PASSWORD>@queue-redis:6379');
+    expect(read('.env.example')).toMatch(/^REDIS_PASSWORD=$/m);
     expect(orchestrator.depends_on?.['queue-redis'].condition).toBe('service_healthy');
     expect(read('README.md')).toContain('docker compose --profile dev up -d redis');
   });
