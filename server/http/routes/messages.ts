@@ -18,13 +18,16 @@ const reviewQuery = listQuery.extend({
 });
 const resolveBody = z.object({ resolution: z.unknown().optional() });
 
-/** What personas told people: user messages, memories and manual reviews (which a person resolves). */
+/**
+ * What personas told people: user messages, memories and manual reviews (which a person resolves).
+ * Operator and up only, reading included: they quote what runs saw.
+ */
 export function messagesRouter(ctx: AppContext): Router {
   const r = Router();
   const persona = (id: string) => mustFind(getPersona(ctx.db, id), 'persona', id);
 
   const listKind = (path: string, kind: string) =>
-    r.get(`/personas/:id/${path}`, requireRole('reader'), async (req, res) => {
+    r.get(`/personas/:id/${path}`, requireRole('operator'), async (req, res) => {
       const q = parse(listQuery, req.query, 'query');
       await persona(req.params.id);
       res.json(await listMessagesForPersona(ctx.db, req.params.id, kind, q.limit ?? DEFAULT_LIMIT));
@@ -32,7 +35,7 @@ export function messagesRouter(ctx: AppContext): Router {
   listKind('messages', 'user_message');
   listKind('memories', 'agent_memory');
 
-  r.get('/personas/:id/reviews', requireRole('reader'), async (req, res) => {
+  r.get('/personas/:id/reviews', requireRole('operator'), async (req, res) => {
     const q = parse(reviewQuery, req.query, 'query');
     await persona(req.params.id);
     res.json(await listReviewsForPersona(ctx.db, req.params.id, q.status, q.limit ?? DEFAULT_LIMIT));

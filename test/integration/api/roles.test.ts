@@ -65,9 +65,9 @@ const EXPECTED: Record<string, Expectation> = {
   'POST /api/triggers/:id/fire': 'operator',
   'GET /api/personas/:id/triggers': 'reader',
 
-  'GET /api/personas/:id/messages': 'reader',
-  'GET /api/personas/:id/memories': 'reader',
-  'GET /api/personas/:id/reviews': 'reader',
+  'GET /api/personas/:id/messages': 'operator',
+  'GET /api/personas/:id/memories': 'operator',
+  'GET /api/personas/:id/reviews': 'operator',
   'POST /api/reviews/:id/resolve': 'operator',
 
   'GET /api/status': 'reader',
