@@ -12,6 +12,9 @@
  * Each combination runs twice: at the offered `--rate` (the latency a user sees under that load) and
  * flat out with `--concurrency` requests in flight (the sustained dispatch rate).
  *
+ * Then the sandbox (`--sandbox N` runs per isolation mode, 0 to skip): assign → CLI started with a
+ * stand-in CLI in each mode, and the token proxy's added latency.
+ *
  * A benchmark, not a test: it never fails on its figures. Needs a built dist/ and a Redis (REDIS_URL).
  */
 import os from 'node:os';
@@ -19,6 +22,7 @@ import { parseArgs } from 'node:util';
 import IORedis from 'ioredis';
 import { loadEnv } from '../shared/env-sources';
 import { runAuditBench } from './bench/audit';
+import { runSandboxBench } from './bench/sandbox';
 import { runScenario, type ScenarioResult } from './bench/scenario';
 
 const list = (v: string) => v.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '500' },
       json: { type: 'boolean', default: false },
       audit: { type: 'string', default: '10000' },
+      sandbox: { type: 'string', default: '50' },
     },
   });
   const redisUrl = loadEnv(['REDIS_URL']).env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -91,7 +96,19 @@ async function main(): Promise<void> {
       `audit:verify ${audit.verify.perSec} rows/s\n`,
     );
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit }, null, 2)}\n`);
+  const sandbox = Number(values.sandbox) > 0 ? await runSandboxBench({ runs: Number(values.sandbox), requests: 2_000 }) : undefined;
+  if (sandbox) {
+    process.stdout.write('\nassign → CLI started (stand-in CLI, 8 KiB prompt), by isolation mode:\n');
+    for (const s of sandbox.spawn) {
+      process.stdout.write(`  ${s.mode.padEnd(5)} ${s.runs} runs: p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms (+${s.addedP50Ms} ms p50 over none)\n`);
+    }
+    const p = sandbox.proxy;
+    process.stdout.write(
+      `token proxy, ${p.requests} requests one at a time: direct p50 ${p.directP50Ms} ms, through the proxy p50 ${p.proxiedP50Ms} ms ` +
+      `(added p50 ${p.addedP50Ms} ms, p99 of the per-pair difference ${p.addedP99Ms} ms)\n`,
+    );
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, sandbox }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -135,31 +135,12 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
     return toResultPayload(ended({ spawnError: (err as Error).message }));
   } finally {
     state.timers.forEach(clearTimeout);
-    if (state.child?.pid) await groupGone(state.child.pid, PIPE_DRAIN_MS);
     await state.proxy?.close().catch((err: unknown) => log.warn({ err }, 'could not close the run proxy'));
     if (state.proxy) log.info({ proxy: state.proxy.stats }, 'run proxy closed');
     if (state.dirs) {
       await removeRunDirs(state.dirs).catch((err: unknown) => log.warn({ err, dir: state.dirs?.root }, 'could not remove the run directory'));
     }
     isolation.slots.release(slot);
-  }
-}
-
-/**
- * Waits (bounded) until no process of the run's group is left: the sandbox's last processes (socat,
- * tool children) die with its PID namespace a moment after the CLI, and the run folder must not be
- * removed, nor the result reported, while one still runs.
- */
-async function groupGone(pgid: number, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  for (;;) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      return; // ESRCH: the group is empty
-    }
-    if (Date.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

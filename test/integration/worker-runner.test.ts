@@ -75,13 +75,16 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
+/**
+ * Whether a live (non-zombie) process is left in the group. A zombie is dead: it only waits for the
+ * host's init to reap it (the sandbox's namespace init is reparented there), which can take a moment.
+ */
 function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false; // ESRCH: no process left in the group
-  }
+  const rows = execFileSync('ps', ['-eo', 'pgid=,stat='], { encoding: 'utf8' }).split('\n');
+  return rows.some((r) => {
+    const [g, stat] = r.trim().split(/\s+/);
+    return Number(g) === pgid && stat !== undefined && !stat.startsWith('Z');
+  });
 }
 
 const chunkText = (chunks: OutputChunk[], stream: OutputChunk['stream']) => chunks.filter((c) => c.stream === stream).map((c) => c.text).join('\n');

@@ -67,10 +67,9 @@ describe('buildBwrapArgs', () => {
 });
 
 describe('bridgeScript', () => {
-  it('listens on loopback only, waits for the port in /proc/net/tcp, then execs', () => {
+  it('starts socat on loopback only, in the background, then execs the command', () => {
     const script = bridgeScript(3128, '/run/personas/proxy.sock');
-    expect(script).toContain('TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/personas/proxy.sock');
-    expect(script).toContain(' 0100007F:0C38 00000000:0000 0A');
+    expect(script).toContain('socat TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/personas/proxy.sock </dev/null >/dev/null 2>&1 &');
     expect(script.trim().endsWith('exec "$0" "$@"')).toBe(true);
   });
 });
