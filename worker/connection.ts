@@ -43,7 +43,7 @@ export interface ConnectionDeps {
   /** Executions still running, for register and heartbeat. */
   runningIds: () => string[];
   logger: Logger;
-  /** The orchestrator refused us for good (bad token, registration refused). */
+  /** The orchestrator refused us for good (registration refused; a refused token is retried). */
   onFatal: (err: Error) => void;
   ackTimeoutMs?: number;
   heartbeatMs?: number;
@@ -53,6 +53,10 @@ export interface ConnectionDeps {
   retainOutputChars?: number;
   /** Wait before reconnecting after the server itself dropped us (socket.io does not retry that). */
   serverDropRetryMs?: number;
+  /** The gateway's URL, for the lines that say what the worker waits for. */
+  url?: string;
+  /** Wait after the gateway refused the token: doubling from `initialMs` to `maxMs` (default 5 s to 5 min). */
+  refusedBackoff?: { initialMs: number; maxMs: number };
 }
 
 type Queued = { event: 'protocol'; payload: ProtocolPayload };
@@ -81,6 +85,8 @@ export class OrchestratorConnection {
   private readonly inFlight = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private heartbeat?: NodeJS.Timeout;
+  /** Token refusals since the last connection, for the backoff. */
+  private refusals = 0;
   private readonly ackTimeoutMs: number;
 
   constructor(private readonly deps: ConnectionDeps) {
@@ -102,7 +108,11 @@ export class OrchestratorConnection {
 
   start(): void {
     const { socket, logger: log } = this.deps;
-    socket.on('connect', () => void this.register());
+    const where = this.deps.url ?? 'its URL';
+    socket.on('connect', () => {
+      this.refusals = 0;
+      void this.register();
+    });
     socket.on('disconnect', (reason) => {
       this.registered = false;
       if (this.closed) log.info('disconnected from orchestrator');
@@ -112,7 +122,7 @@ export class OrchestratorConnection {
     });
     socket.on('connect_error', (err) => {
       if (socket.active) {
-        log.warn({ err: err.message }, 'cannot reach orchestrator; retrying');
+        log.warn(`cannot reach the orchestrator at ${where} (${err.message}); retrying`);
         return;
       }
       // The orchestrator could not check the token just now (its database): not a refusal.
@@ -121,8 +131,16 @@ export class OrchestratorConnection {
         this.later(this.deps.serverDropRetryMs ?? 1_000, () => socket.connect());
         return;
       }
-      // Refused by the gateway's handshake middleware: retrying with the same token cannot help.
-      this.deps.onFatal(new Error(`orchestrator refused the connection: ${err.message}`));
+      // Refused by the gateway's handshake: the token is wrong or was revoked. Say so, and try again
+      // slowly rather than exit: the orchestrator's side may be fixed without restarting this worker
+      // (and a supervisor restarting an exited worker would only spin).
+      const { initialMs, maxMs } = this.deps.refusedBackoff ?? { initialMs: 5_000, maxMs: 300_000 };
+      const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(this.refusals++, 20));
+      log.error(
+        `the orchestrator at ${where} refused the worker token (${err.message}): WORKER_TOKEN is not the orchestrator's, ` +
+          `or this worker's enrolled token was revoked; retrying in ${Math.round(delayMs / 100) / 10} s`,
+      );
+      this.later(delayMs, () => socket.connect());
     });
     // The orchestrator asks when another connection claims this worker's identity: answering keeps it ours.
     socket.on('probe', (_p, ack) => {

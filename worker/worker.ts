@@ -44,6 +44,8 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     ackTimeoutMs: opts.ackTimeoutMs,
     heartbeatMs: opts.heartbeatMs,
     serverDropRetryMs: opts.reconnect?.delayMs,
+    url: config.orchestratorUrl,
+    refusedBackoff: opts.reconnect && { initialMs: opts.reconnect.delayMs ?? 1_000, maxMs: opts.reconnect.maxDelayMs ?? 30_000 },
   });
   const runnerDeps: RunnerDeps = {
     isolation: opts.isolation, killGraceMs: config.killGraceMs, passThroughEnv: config.passThroughEnv, logger,

@@ -113,7 +113,7 @@ afterEach(async () => {
   fs.rmSync(workDirRoot, { recursive: true, force: true });
 });
 
-function start(token = TOKEN, slots = 2): RunningWorker {
+function start(token = TOKEN, slots = 2, logger = pino({ level: 'silent' })): RunningWorker {
   const config: WorkerConfig = {
     orchestratorUrl: orch.url, workerToken: token, workerId: 'test-worker-1',
     logLevel: 'silent', shutdownGraceMs: 0, killGraceMs: 1_000,
@@ -122,7 +122,7 @@ function start(token = TOKEN, slots = 2): RunningWorker {
   };
   isolation = setUpIsolation(config, pino({ level: 'silent' }));
   worker = startWorker({
-    config, isolation, version: '9.9.9', logger: pino({ level: 'silent' }), onFatal: (err) => (fatal = err),
+    config, isolation, version: '9.9.9', logger, onFatal: (err) => (fatal = err),
     reconnect: { delayMs: 100, maxDelayMs: 300 }, ackTimeoutMs: 1_000, heartbeatMs: 100,
   });
   return worker;
@@ -138,11 +138,19 @@ it('registers with its token and sends heartbeats', async () => {
   expect(orch.registers[0]).toEqual({ workerId: 'test-worker-1', slots: 2, version: '9.9.9', running: [], isolation: 'bwrap' });
 });
 
-it('is refused with a wrong token and reports it as fatal', async () => {
-  start('wrong-token-0123456789abcdef');
-  await until(() => fatal !== undefined);
-  expect(fatal!.message).toBe('orchestrator refused the connection: unauthorized');
+it('refused with a wrong token, says so in one line per attempt and keeps retrying with backoff (never fatal)', async () => {
+  const lines: string[] = [];
+  start('wrong-token-0123456789abcdef', 2, pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }));
+  const refusals = () => lines.map((l) => JSON.parse(l) as { msg: string }).filter((l) => l.msg.includes('refused the worker token'));
+  await until(() => refusals().length >= 3, 10_000);
+  expect(refusals()[0].msg).toBe(
+    `the orchestrator at ${orch.url} refused the worker token (unauthorized): WORKER_TOKEN is not the orchestrator's, ` +
+      "or this worker's enrolled token was revoked; retrying in 0.1 s",
+  );
+  expect(refusals().map((l) => l.msg.replace(/.*retrying in /, ''))).toEqual(expect.arrayContaining(['0.1 s', '0.2 s', '0.3 s']));
+  expect(fatal).toBeUndefined();
   expect(orch.registers).toEqual([]);
+  expect(lines.join('\n')).not.toContain('wrong-token-0123456789abcdef');
 });
 
 it('runs an assignment: ack, output in order, protocol messages, result acknowledged', async () => {
