@@ -1,5 +1,6 @@
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { isNonPublicAddress } from './address-range';
 
 /**
  * Pure: the hosts a run may connect to (a persona's `allowedHosts`, the worker's
@@ -41,11 +42,6 @@ function parsePort(entry: string, text: string): number {
 /** The canonical text of an IP literal (IPv4-mapped IPv6 as the IPv4 it carries). */
 function canonicalIp(ip: string): string {
   return ipaddr.process(ip).toString();
-}
-
-/** Anything but public unicast (loopback, private, link-local, CGNAT, unspecified, reserved, 6to4 …). */
-function isNonPublicAddress(canonical: string): boolean {
-  return ipaddr.parse(canonical).range() !== 'unicast';
 }
 
 function isLoopbackName(name: string): boolean {

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { nonPublicRange } from '../../shared/address-range';
 
 /**
  * Which addresses a polling trigger may connect to (pure). Only public unicast addresses, unless the
@@ -48,22 +49,6 @@ function canonicalIp(text: string): string | null {
 export function normalizeHost(host: string): string {
   const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   return canonicalIp(bare) ?? bare;
-}
-
-/**
- * The special range `address` belongs to (`loopback`, `private`, `linkLocal`, …), or null when it is
- * a public unicast address. IPv4-mapped IPv6 (`::ffff:127.0.0.1`, `::ffff:7f00:1`) is judged as the
- * IPv4 address it maps; the IPv6 forms that embed IPv4 (IPv4-compatible `::/96`, NAT64, 6to4,
- * Teredo) and every other reserved range count as not public. Text that is not an IP is not public.
- */
-export function nonPublicRange(address: string): string | null {
-  if (!ipaddr.isValid(address)) return 'not an IP address';
-  const ip = ipaddr.process(address);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)) {
-    return ip.range() === 'unicast' ? 'ipv4Compatible' : ip.range();
-  }
-  const range = ip.range();
-  return range === 'unicast' ? null : range;
 }
 
 function parseEntry(raw: string): HostAllowance | string {

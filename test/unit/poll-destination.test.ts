@@ -1,4 +1,5 @@
-import { destinationRefusal, nonPublicRange, normalizeHost, parseHostAllowances } from '../../server/domain/poll-destination';
+import { destinationRefusal, normalizeHost, parseHostAllowances } from '../../server/domain/poll-destination';
+import { nonPublicRange } from '../../shared/address-range';
 
 describe('nonPublicRange', () => {
   it.each([
