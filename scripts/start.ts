@@ -7,6 +7,7 @@
  * signal kills everything at once. If the orchestrator dies, everything stops with a non-zero exit.
  * KAFKA_* variables are passed through untouched: the orchestrator itself says once that Kafka is unused.
  */
+import https from 'node:https';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig, ORCHESTRATOR_ENV_NAMES } from '../server/config';
@@ -50,9 +51,12 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const { LOCAL_WORKERS: localWorkers } = parseEnv(startSchema, env);
   // Children reach the orchestrator on loopback unless it listens on one specific address.
-  const localHost = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
-  const gatewayUrl = `ws://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.wsPort}`;
+  // With TLS they use the name a local certificate carries (localhost) and trust it as its own CA
+  // unless ORCHESTRATOR_CA_FILE says otherwise.
+  const localHost = config.tls ? 'localhost' : ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const gatewayUrl = `${config.tls ? 'wss' : 'ws'}://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.wsPort}`;
   const workerEnv: NodeJS.ProcessEnv = { ...env, ORCHESTRATOR_URL: gatewayUrl };
+  if (config.tls) workerEnv.ORCHESTRATOR_CA_FILE ||= config.tls.certFile;
   for (const name of ORCHESTRATOR_ONLY) delete workerEnv[name];
   let sandbox = { uidBase: 0, slots: 1, deny: [] as readonly string[] };
   if (localWorkers > 0) {
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     void shutdown(exit.code || 1);
   });
 
-  const healthUrl = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.httpPort}/health`;
+  const healthUrl = `${config.tls ? 'https' : 'http'}://${localHost.includes(':') ? `[${localHost}]` : localHost}:${config.httpPort}/health`;
   if (!(await waitForHealth(healthUrl, orchestrator))) {
     if (!stopping) {
       say(`the orchestrator did not answer ${healthUrl} within ${HEALTH_TIMEOUT_MS / 1000} s; stopping`);
@@ -98,8 +102,9 @@ async function main(): Promise<void> {
     ? '.env'
     : baseEnv.TEAM_API_KEY ? 'your environment' : path.join(dataDir, SECRETS_FILE_NAME);
   say('personas-cloud is running');
-  say(`  API         http://localhost:${config.httpPort}   (Authorization: Bearer <TEAM_API_KEY from ${keyFrom}>)`);
-  say(`  Bull Board  http://localhost:${config.httpPort}/admin/queues`);
+  const scheme = config.tls ? 'https' : 'http';
+  say(`  API         ${scheme}://localhost:${config.httpPort}   (Authorization: Bearer <TEAM_API_KEY from ${keyFrom}>)`);
+  say(`  Bull Board  ${scheme}://localhost:${config.httpPort}/admin/queues`);
   say(`  workers     ${localWorkers} local, gateway ${gatewayUrl}`);
   say(`  Redis       ${redis.url}${redis.started ? ' (private, stopped on exit)' : ''}`);
   say('Press Ctrl-C to stop.');
@@ -124,12 +129,28 @@ function superviseWorker(name: string, env: NodeJS.ProcessEnv, attempt = 0): voi
   });
 }
 
+/**
+ * One probe of our own child's /health. Over https the certificate is not checked: this is a
+ * liveness probe of the process we just started, on loopback, and it sends nothing (the workers,
+ * which do send their token, verify it).
+ */
+function healthy(url: string): Promise<boolean> {
+  if (!url.startsWith('https:')) return fetch(url, { signal: AbortSignal.timeout(1000) }).then((res) => res.ok);
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 async function waitForHealth(url: string, child: ManagedChild): Promise<boolean> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline && child.isRunning() && !stopping) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return true;
+      if (await healthy(url)) return true;
     } catch {
       // Not listening yet; the loop retries until the deadline or the child's exit.
     }

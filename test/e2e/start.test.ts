@@ -4,6 +4,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/ensure-redis';
 import { REDIS_URL, tempDir, uniquePrefix } from '../helpers/env';
 import { deletePrefix } from '../helpers/redis';
+import { httpsJson, makeSelfSignedCert } from '../helpers/tls';
 
 /**
  * `npm start` as a user runs it: `node dist/scripts/start.js` in an empty folder with no
@@ -132,6 +133,26 @@ describe('npm start (dist/scripts/start.js)', () => {
       expect(ok.status).toBe(200);
     });
   }, 120_000);
+
+  it('with TLS_CERT_FILE and TLS_KEY_FILE serves https and points its local worker at wss:// trusting that certificate', async () => {
+    const cert = await makeSelfSignedCert(dir);
+    const port = await freePort();
+    const run = runStart(dir, {
+      HTTP_PORT: String(port), WS_PORT: String(await freePort()), REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn',
+      TEAM_API_KEY: 'dac_start_tls_key_0123456789abcdef', TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile,
+    });
+    runs.push(run);
+    const api = (p: string) => httpsJson(`https://127.0.0.1:${port}${p}`, { ca: cert.cert, headers: { Authorization: 'Bearer dac_start_tls_key_0123456789abcdef' } });
+    await waitFor('the ready banner', () => (run.output().includes('personas-cloud is running') ? true : undefined), 45_000, run);
+    expect(run.output()).toMatch(/gateway wss:\/\/localhost:/);
+    const workers = await waitFor('the local worker over wss', async () => {
+      const body = (await api('/api/status')).body as { workers: unknown[] };
+      return body.workers.length > 0 ? body.workers : undefined;
+    }, 20_000, run);
+    expect(workers).toHaveLength(1);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 90_000);
 
   it('with NODE_ENV=production and no secrets exits non-zero naming every missing variable', async () => {
     const run = runStart(dir, { NODE_ENV: 'production', REDIS_URL, QUEUE_PREFIX: prefix });
