@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { FollowerToOrchestrator, OrchestratorToFollower } from '../../shared/socket-events';
 import * as executions from '../db/executions';
 import { listOutput } from '../db/output';
-import type { ApiKeyService } from '../auth/api-keys';
+import { KEY_CACHE_TTL_MS, type ApiKeyService } from '../auth/api-keys';
 import { satisfies } from '../auth/roles';
 import type { OutputBus } from '../services/output-bus';
 
@@ -21,6 +21,8 @@ export interface FollowersDeps {
  * socket.io on the HTTP port for people following executions live (`auth: { token: <API key> }`, reader or more).
  * `follow` replays stored output after `afterSeq`, then streams live output and one `end`.
  */
+const KEY_RECHECK_MS = 1000 - KEY_CACHE_TTL_MS;
+
 export function attachFollowers(server: http.Server, deps: FollowersDeps): Server<FollowerToOrchestrator, OrchestratorToFollower> {
   const io = new Server<FollowerToOrchestrator, OrchestratorToFollower>(server, { path: '/socket.io' });
   io.use((socket, next) => {
@@ -36,6 +38,18 @@ export function attachFollowers(server: http.Server, deps: FollowersDeps): Serve
   });
   io.on('connection', (socket) => {
     const subscriptions = new Map<string, () => void>();
+    // A key revoked while its socket follows is dropped too: re-checked every KEY_RECHECK_MS (the
+    // key cache lives KEY_CACHE_TTL_MS), so a revoked key stops streaming within a second.
+    const token = String((socket.handshake.auth as { token?: unknown }).token);
+    const recheck = setInterval(() => {
+      deps.keys.resolve(token).then(
+        (caller) => {
+          if (!caller || !satisfies(caller.role, 'reader')) socket.disconnect(true);
+        },
+        (err: unknown) => deps.logger.warn({ err }, 'could not re-check a follower key; keeping the socket'),
+      );
+    }, KEY_RECHECK_MS);
+    recheck.unref();
     socket.on('follow', (raw, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
       const executionId = typeof raw?.executionId === 'string' ? raw.executionId : '';
@@ -53,6 +67,7 @@ export function attachFollowers(server: http.Server, deps: FollowersDeps): Serve
       subscriptions.delete(id);
     });
     socket.on('disconnect', () => {
+      clearInterval(recheck);
       for (const off of subscriptions.values()) off();
       subscriptions.clear();
     });

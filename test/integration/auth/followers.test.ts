@@ -27,7 +27,7 @@ describe('socket.io followers and API keys', () => {
       s.once('connect_error', (e) => resolve(e.message));
     });
 
-  it('admits reader and up, refuses webhook keys and revoked keys', async () => {
+  it('admits reader and up, refuses webhook keys and revoked keys, and drops a follower whose key is revoked', async () => {
     const reader = await newKey('follower reader', 'reader');
     const hook = await newKey('follower webhook', 'webhook');
     expect(await connect(reader.key)).toBe('connected');
@@ -35,8 +35,13 @@ describe('socket.io followers and API keys', () => {
     expect(await connect(hook.key)).toBe('unauthorized');
     expect(await connect('pck_unknown')).toBe('unauthorized');
 
+    const live = sockets[0];
+    const dropped = new Promise<number>((resolve) => live.once('disconnect', () => resolve(Date.now())));
+    const revokedAt = Date.now();
     const revoked = await fetch(`${o.baseUrl}/api/keys/${reader.id}`, { method: 'DELETE', headers: o.auth });
     expect(revoked.status).toBe(204);
     expect(await connect(reader.key)).toBe('unauthorized');
+    // The socket that was already following is dropped within a second too.
+    expect((await dropped) - revokedAt).toBeLessThan(1100);
   });
 });
