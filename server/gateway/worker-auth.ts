@@ -29,13 +29,23 @@ export interface HandshakeOptions {
   logger: Logger;
 }
 
-/** What the handshake stores on `socket.data`. */
+/** What the gateway keeps on `socket.data`: the handshake's identity, then the registered worker id. */
 interface WorkerSocketData {
   identity?: WorkerIdentity;
+  workerId?: string;
 }
 
 export function identityOf(socket: Pick<Socket, 'data'>): WorkerIdentity | undefined {
   return (socket.data as WorkerSocketData | undefined)?.identity;
+}
+
+/** The worker id this connection registered as, if it did. */
+export function registeredAs(socket: Pick<Socket, 'data'>): string | undefined {
+  return (socket.data as WorkerSocketData | undefined)?.workerId;
+}
+
+export function markRegistered(socket: Pick<Socket, 'data'>, workerId: string): void {
+  (socket.data as WorkerSocketData).workerId = workerId;
 }
 
 async function identify(opts: HandshakeOptions, token: unknown): Promise<WorkerIdentity | undefined> {

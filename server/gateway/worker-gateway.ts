@@ -7,7 +7,8 @@ import {
   type AssignAck, type AssignPayload, type CancelPayload, type OrchestratorToWorker, type OutputPayload,
   type ProtocolPayload, type ResultPayload, type WorkerToOrchestrator,
 } from '../../shared/socket-events';
-import { identityOf, workerHandshake, type EnrolledTokens } from './worker-auth';
+import { identityOf, markRegistered, workerHandshake, type EnrolledTokens } from './worker-auth';
+import { WorkerIdentities, type Departure } from './worker-identities';
 import { WorkerRegistry } from './worker-registry';
 
 export type WorkerSocket = Socket<WorkerToOrchestrator, OrchestratorToWorker>;
@@ -26,7 +27,7 @@ export interface WorkerEvents {
    * The worker's connection ended. `dropped`/`replaced`: it may come back (its runs get the grace);
    * `revoked`: its token was revoked, it cannot come back.
    */
-  onDisconnected(workerId: string, running: string[], how: 'dropped' | 'replaced' | 'revoked'): void;
+  onDisconnected(workerId: string, running: string[], how: Departure): void;
 }
 
 export interface GatewayOptions {
@@ -46,8 +47,6 @@ export interface GatewayOptions {
   tls?: { cert: Buffer | string; key: Buffer | string };
 }
 
-type Claim = { ok: true; workerId: string } | { ok: false; error: string };
-
 /**
  * The socket.io server workers connect to (WS_PORT, WSS when `tls` is given). Authenticates the
  * handshake (shared WORKER_TOKEN or an enrolled token), gives each connection one identity that a
@@ -59,9 +58,7 @@ export class WorkerGateway {
   private readonly httpServer: http.Server | https.Server;
   private handler?: WorkerEvents;
   private readonly now: () => string;
-  /** Identities with a registration in progress (probing the current connection). */
-  private readonly claiming = new Set<string>();
-  private revalidateTimer?: NodeJS.Timeout;
+  private readonly identities: WorkerIdentities;
 
   constructor(private readonly opts: GatewayOptions) {
     this.now = () => (opts.clock ?? (() => new Date()))().toISOString();
@@ -69,6 +66,12 @@ export class WorkerGateway {
     this.httpServer = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, notFound) : http.createServer(notFound);
     this.io = new Server(this.httpServer, { maxHttpBufferSize: 8 * 1024 * 1024, pingInterval: 10_000, pingTimeout: 10_000 });
     this.io.use(workerHandshake({ sharedToken: opts.workerToken, tokens: opts.tokens, logger: opts.logger }));
+    this.identities = new WorkerIdentities({
+      registry: opts.registry, tokens: opts.tokens, logger: opts.logger,
+      sockets: () => this.io.sockets.sockets.values(),
+      departed: (workerId, running, how) => this.handler?.onDisconnected(workerId, running, how),
+      probeTimeoutMs: opts.probeTimeoutMs, revalidateMs: opts.revalidateMs,
+    });
     this.io.on('connection', (socket) => this.attach(socket));
   }
 
@@ -77,10 +80,7 @@ export class WorkerGateway {
   }
 
   listen(port: number, host: string): Promise<number> {
-    if (this.opts.tokens && !this.revalidateTimer) {
-      this.revalidateTimer = setInterval(() => void this.revalidate(), this.opts.revalidateMs ?? 1_000);
-      this.revalidateTimer.unref?.();
-    }
+    this.identities.start();
     return new Promise((resolve, reject) => {
       this.httpServer.once('error', reject);
       this.httpServer.listen(port, host, () => {
@@ -92,51 +92,12 @@ export class WorkerGateway {
 
   /** Token ids of the enrolled workers registered here now. */
   connectedTokenIds(): Set<string> {
-    const ids = new Set<string>();
-    for (const socket of this.io.sockets.sockets.values()) {
-      const identity = identityOf(socket);
-      const workerId = (socket.data as { workerId?: string }).workerId;
-      if (identity?.kind === 'enrolled' && workerId && this.opts.registry.get(workerId)?.socket === socket) ids.add(identity.tokenId);
-    }
-    return ids;
+    return this.identities.connectedTokenIds();
   }
 
-  /**
-   * Disconnects every connection of a revoked token at once. Its running executions are cancelled
-   * on the worker and handed on as `revoked` (they fail now: the worker cannot come back).
-   */
+  /** Drops every connection of a revoked token at once (see WorkerIdentities.revoke). */
   revokeToken(tokenId: string): number {
-    let n = 0;
-    for (const socket of this.io.sockets.sockets.values()) {
-      const identity = identityOf(socket);
-      if (identity?.kind !== 'enrolled' || identity.tokenId !== tokenId) continue;
-      n++;
-      const workerId = (socket.data as { workerId?: string }).workerId;
-      if (workerId && this.opts.registry.get(workerId)?.socket === socket) {
-        const running = this.opts.registry.unregister(workerId, socket);
-        for (const executionId of running) socket.emit('cancel', { executionId, reason: 'shutdown' });
-        this.opts.logger.warn({ workerId, tokenId, running: running.length }, 'worker token revoked: disconnecting the worker');
-        this.handler?.onDisconnected(workerId, running, 'revoked');
-      }
-      socket.disconnect(true);
-    }
-    return n;
-  }
-
-  /** Drops connections whose enrolled token was revoked (here or by another orchestrator). */
-  private async revalidate(): Promise<void> {
-    const ids = new Set<string>();
-    for (const socket of this.io.sockets.sockets.values()) {
-      const identity = identityOf(socket);
-      if (identity?.kind === 'enrolled') ids.add(identity.tokenId);
-    }
-    if (ids.size === 0 || !this.opts.tokens) return;
-    try {
-      const live = await this.opts.tokens.liveTokenIds([...ids]);
-      for (const id of ids) if (!live.has(id)) this.revokeToken(id);
-    } catch (err) {
-      this.opts.logger.error({ err }, 'could not re-check worker tokens');
-    }
+    return this.identities.revoke(tokenId);
   }
 
   /** Sends an assignment and waits for the worker's ack; a timeout or bad ack counts as refused. */
@@ -160,7 +121,7 @@ export class WorkerGateway {
   }
 
   async close(): Promise<void> {
-    if (this.revalidateTimer) clearInterval(this.revalidateTimer);
+    this.identities.stop();
     // io.close() also closes the underlying HTTP server.
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
@@ -186,7 +147,7 @@ export class WorkerGateway {
         return;
       }
       guard('register', async () => {
-        const claim = await this.claim(socket, p.data.workerId);
+        const claim = await this.identities.claim(socket, p.data.workerId);
         if (!claim.ok) {
           log.warn({ workerId: p.data.workerId, tokenId, address: socket.handshake.address, reason: claim.error }, 'worker registration refused');
           reply({ ok: false, error: claim.error });
@@ -195,7 +156,7 @@ export class WorkerGateway {
           return;
         }
         workerId = claim.workerId;
-        (socket.data as { workerId?: string }).workerId = workerId;
+        markRegistered(socket, workerId);
         this.opts.registry.register({ ...p.data, workerId, auth: tokenId ? 'enrolled' : 'shared', socket }, this.now());
         log.info({ workerId, slots: p.data.slots, version: p.data.version, running: p.data.running.length, enrolled: Boolean(tokenId) }, 'worker registered');
         if (tokenId) void this.opts.tokens?.seen(tokenId, true);
@@ -246,50 +207,5 @@ export class WorkerGateway {
       if (tokenId) void this.opts.tokens?.seen(tokenId, true);
       this.handler?.onDisconnected(workerId, running, 'dropped');
     });
-  }
-
-  /**
-   * Decides the identity a registering connection gets. An enrolled worker is its token's name; a
-   * worker on the shared token is the id it asks for, unless an enrolled token has that name. While
-   * another connection holds the identity and still answers a probe, the newcomer is refused; a
-   * connection that does not answer (dropped, half-open) is replaced at once, its runs handed on
-   * as `replaced` so the newcomer can reclaim them.
-   */
-  private async claim(socket: WorkerSocket, requested: string): Promise<Claim> {
-    const identity = identityOf(socket);
-    if (!identity) return { ok: false, error: 'unauthenticated' };
-    const workerId = identity.kind === 'enrolled' ? identity.name : requested;
-    if (identity.kind === 'shared' && (await this.opts.tokens?.isEnrolledName(workerId))) {
-      return { ok: false, error: `worker id '${workerId}' belongs to an enrolled worker token; connect with that token` };
-    }
-    const current = this.opts.registry.get(workerId);
-    if (!current || current.socket === socket) return { ok: true, workerId };
-    if (this.claiming.has(workerId)) return { ok: false, error: `another connection is registering as worker '${workerId}'` };
-    this.claiming.add(workerId);
-    try {
-      if (await this.answers(current.socket)) return { ok: false, error: `a worker named '${workerId}' is already connected` };
-      if (!socket.connected) return { ok: false, error: 'disconnected while registering' };
-      const still = this.opts.registry.get(workerId);
-      if (still && still.socket !== socket) {
-        const running = this.opts.registry.unregister(workerId, still.socket);
-        this.opts.logger.warn({ workerId, running: running.length }, 'replacing a worker connection that no longer answers');
-        this.handler?.onDisconnected(workerId, running, 'replaced');
-        still.socket.disconnect(true);
-      }
-      return { ok: true, workerId };
-    } finally {
-      this.claiming.delete(workerId);
-    }
-  }
-
-  /** True when the connection acknowledges a probe within `probeTimeoutMs`. */
-  private async answers(socket: WorkerSocket): Promise<boolean> {
-    if (!socket.connected) return false;
-    try {
-      await socket.timeout(this.opts.probeTimeoutMs ?? 2_000).emitWithAck('probe', {});
-      return true;
-    } catch {
-      return false;
-    }
   }
 }
