@@ -10,6 +10,8 @@ export interface WorkerSummary {
   running: string[];
   /** How the worker isolates CLI runs (`unknown` for workers that predate the field). */
   isolation: NonNullable<RegisterPayload['isolation']> | 'unknown';
+  /** Whether its runs' network is limited to their allowlist (only `bwrap` does that; `uid` limits files and processes only). */
+  networkLimited: boolean;
   /** `enrolled`: connected with an enrolled token, `workerId` is the token's name; `shared`: WORKER_TOKEN. */
   auth: 'enrolled' | 'shared';
   connectedAt: string;
@@ -116,7 +118,7 @@ export class WorkerRegistry<S = unknown> {
 
   summaries(): WorkerSummary[] {
     return [...this.workers.values()].map((w) => ({
-      workerId: w.workerId, version: w.version, slots: w.slots, isolation: w.isolation, auth: w.auth,
+      workerId: w.workerId, version: w.version, slots: w.slots, isolation: w.isolation, networkLimited: w.isolation === 'bwrap', auth: w.auth,
       busy: w.running.size, free: Math.max(0, w.slots - w.running.size), running: [...w.running],
       connectedAt: w.connectedAt, lastHeartbeatAt: w.lastHeartbeatAt,
     }));

@@ -50,7 +50,7 @@ describe('sandbox modes (real CLI)', () => {
       expect(w.output()).toContain('uid 120000 cannot execute');
       return;
     }
-    expect(outcome.registered.isolation).toBe('uid');
+    expect(outcome.registered).toMatchObject({ isolation: 'uid', networkLimited: false }); // said, not hidden
     const { done, result } = await runBash('Modes Uid', [
       'echo "uid=$(id -u)"',
       `cat ${sys.dir}/secrets.env 2>&1`,

@@ -68,7 +68,7 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
 
   it('reports bwrap isolation in /api/status', async () => {
     const status = await sys.status();
-    expect(status.workers.find((w: any) => w.workerId === 'sbx-w1').isolation).toBe('bwrap');
+    expect(status.workers.find((w: any) => w.workerId === 'sbx-w1')).toMatchObject({ isolation: 'bwrap', networkLimited: true });
   });
 
   it('cannot read the data folder, the worker\'s /proc environ, /root, or a WORKER_SANDBOX_DENY path', async () => {
