@@ -15,6 +15,7 @@ import { loadWorkerConfig, WORKER_ENV_NAMES } from '../worker/config';
 import { bootstrapSecrets, dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { intVar, parseEnv } from '../shared/env-schema';
 import { loadEnv } from '../shared/env-sources';
+import { resolveLogFormat } from '../shared/logger';
 import { onStopSignals } from '../shared/signals';
 import { ConfigError } from '../shared/errors';
 import { ensureRedis, RedisUnavailableError, type EnsuredRedis } from './ensure-redis';
@@ -47,9 +48,10 @@ async function main(): Promise<void> {
   const { env: baseEnv, fromDotenv, fromFiles } = loadEnv([...new Set([...ORCHESTRATOR_ENV_NAMES, ...WORKER_ENV_NAMES, 'LOCAL_WORKERS'])]);
   if (fromDotenv.length) say(`read ${fromDotenv.length} variable(s) from .env`);
   const dataDir = dataDirFor(baseEnv);
-  const { env } = bootstrapSecrets({ env: baseEnv, dataDir });
+  const { LOCAL_WORKERS: localWorkers } = parseEnv(startSchema, baseEnv);
+  // Local workers connect with WORKER_TOKEN, so npm start needs it even where enrolled tokens suffice.
+  const { env } = bootstrapSecrets({ env: baseEnv, dataDir, requireWorkerToken: localWorkers > 0 });
   const config = loadConfig(env);
-  const { LOCAL_WORKERS: localWorkers } = parseEnv(startSchema, env);
   // Children reach the orchestrator on loopback unless it listens on one specific address.
   // With TLS they use the name a local certificate carries (localhost) and trust it as its own CA
   // unless ORCHESTRATOR_CA_FILE says otherwise.
@@ -69,6 +71,9 @@ async function main(): Promise<void> {
   redis = await ensureRedis({ url: config.redisUrl, dataDir, persist: true, log: say });
   if (stopping) return shutdown(0);
   const childEnv: NodeJS.ProcessEnv = { ...env, REDIS_URL: redis.url };
+  // The children's stdout is a pipe to this process: they cannot see the terminal, so say what it is.
+  childEnv.LOG_FORMAT = resolveLogFormat(config.logFormat ?? 'auto', { isTTY: Boolean(process.stdout.isTTY), production: config.nodeEnv === 'production' });
+  workerEnv.LOG_FORMAT = childEnv.LOG_FORMAT;
 
   orchestrator = startNodeChild({ name: 'orchestrator', script: ORCHESTRATOR_SCRIPT, env: childEnv });
   say(`orchestrator pid ${orchestrator.pid}`);

@@ -23,6 +23,8 @@ export interface BootstrapSecretsOptions {
   dataDir?: string;
   /** Where the one-time API key banner goes; defaults to stdout. */
   log?: (text: string) => void;
+  /** WORKER_TOKEN is needed even in production (`npm start`'s local workers connect with it). */
+  requireWorkerToken?: boolean;
 }
 
 export interface BootstrapSecretsResult {
@@ -60,7 +62,7 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
 
   if (env.NODE_ENV === 'production') {
     // WORKER_TOKEN may stay unset in production: then only enrolled worker tokens connect.
-    const required = missing.filter((name) => name !== 'WORKER_TOKEN');
+    const required = missing.filter((name) => name !== 'WORKER_TOKEN' || opts.requireWorkerToken);
     if (required.length === 0) return { env, generated: [] };
     throw new ConfigError(
       `missing required configuration: ${required.join(', ')} ` +
