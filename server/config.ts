@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import { z } from 'zod';
 import { parseMasterKey } from '../shared/crypto';
 import { ConfigError } from '../shared/errors';
+import { logFormatVar, type LogFormat } from '../shared/logger';
 import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
 import { parseHostAllowances, type HostAllowance } from './domain/poll-destination';
 
@@ -43,6 +44,7 @@ const schema = z.object({
   REDIS_URL: urlVar('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.preprocess((v) => (v === undefined || v === '' ? 'personas' : v), z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'may only contain letters, digits and _ . : -')),
   LOG_LEVEL: z.preprocess((v) => (v === undefined || v === '' ? 'info' : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  LOG_FORMAT: logFormatVar(),
   OAUTH_AUTHORIZE_URL: urlVar(ANTHROPIC_OAUTH.authorizeUrl),
   OAUTH_TOKEN_URL: urlVar(ANTHROPIC_OAUTH.tokenUrl),
   OAUTH_CLIENT_ID: strVar(ANTHROPIC_OAUTH.clientId),
@@ -74,6 +76,8 @@ export interface OrchestratorConfig {
   redisUrl: string;
   queuePrefix: string;
   logLevel: string;
+  /** LOG_FORMAT: `auto` (pretty in a terminal outside production), `json` or `pretty`. */
+  logFormat?: 'auto' | LogFormat;
   oauth: { authorizeUrl: string; tokenUrl: string; clientId: string; redirectUri: string; scopes: string };
   defaultTimeoutMs: number;
   /** How long a disconnected worker may take to come back before its runs fail `worker_disconnected`. */
@@ -150,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig>
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     oauth: {
       authorizeUrl: e.OAUTH_AUTHORIZE_URL,
       tokenUrl: e.OAUTH_TOKEN_URL,

@@ -1,6 +1,6 @@
 import { loadEnv } from '../shared/env-sources';
 import { ConfigError } from '../shared/errors';
-import { createLogger } from '../shared/logger';
+import { createLogger, resolveLogFormat } from '../shared/logger';
 import { onStopSignals } from '../shared/signals';
 import { loadConfig, ORCHESTRATOR_ENV_NAMES } from './config';
 import { startOrchestrator, type Orchestrator } from './orchestrator';
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const loaded = loadEnv(ORCHESTRATOR_ENV_NAMES);
   const { env } = bootstrapSecrets({ env: loaded.env });
   const config = loadConfig(env);
-  const logger = createLogger('orchestrator', config.logLevel);
+  const logFormat = resolveLogFormat(config.logFormat ?? 'auto', { isTTY: Boolean(process.stdout.isTTY), production: config.nodeEnv === 'production' });
+  const logger = createLogger('orchestrator', config.logLevel, logFormat);
   survivePromiseRejections(logger);
   if (loaded.fromDotenv.length) logger.info({ variables: loaded.fromDotenv }, 'settings read from .env');
   if (loaded.fromFiles.length) logger.info({ variables: loaded.fromFiles }, 'secrets read from *_FILE');

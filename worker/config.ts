@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { logFormatVar, type LogFormat } from '../shared/logger';
 import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
 import { parseHostPattern } from '../shared/host-pattern';
 
@@ -21,6 +22,8 @@ export interface WorkerConfig {
   slots: number;
   claudeBin: string;
   logLevel: string;
+  /** LOG_FORMAT: `auto` (pretty in a terminal outside production), `json` or `pretty`. */
+  logFormat?: 'auto' | LogFormat;
   workDirRoot: string;
   shutdownGraceMs: number;
   killGraceMs: number;
@@ -90,6 +93,7 @@ const schema = z.object({
   WORKER_SLOTS: intVar(1, 1, 1000),
   CLAUDE_BIN: optStrVar(),
   LOG_LEVEL: z.preprocess((v) => (v === undefined || v === '' ? 'info' : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  LOG_FORMAT: logFormatVar(),
   WORK_DIR_ROOT: strVar(os.tmpdir()),
   SHUTDOWN_GRACE_MS: intVar(30_000, 0),
   KILL_GRACE_MS: intVar(5_000, 0),
@@ -183,6 +187,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     slots: e.WORKER_SLOTS,
     claudeBin: e.CLAUDE_BIN ?? defaultClaudeBin(),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     workDirRoot,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     killGraceMs: e.KILL_GRACE_MS,

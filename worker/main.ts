@@ -1,4 +1,4 @@
-import { createLogger } from '../shared/logger';
+import { createLogger, resolveLogFormat } from '../shared/logger';
 import { VERSION } from '../shared/version';
 import { onStopSignals } from '../shared/signals';
 import { loadWorkerConfig, type WorkerConfig } from './config';
@@ -25,7 +25,7 @@ function main(): void {
     process.stderr.write(`worker: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const logger = createLogger('worker', config.logLevel);
+  const logger = createLogger('worker', config.logLevel, resolveLogFormat(config.logFormat ?? 'auto', { isTTY: Boolean(process.stdout.isTTY), production: config.production }));
   if (fromDotenv.length) logger.info({ variables: fromDotenv }, 'settings read from .env');
   let isolation: Isolation;
   try {
