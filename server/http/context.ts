@@ -11,18 +11,9 @@ import type { WorkerTokenService } from '../services/worker-tokens';
 import type { Readiness } from '../startup/readiness';
 import type { ExecutionControlDeps } from '../services/execution-control';
 import type { OutputBus } from '../services/output-bus';
+import type { Hooks } from '../services/trigger-hooks';
 
-export type { WorkerSummary };
-
-/** Lifecycle hooks the HTTP layer calls after it changed a record; the wiring decides what they do. */
-export interface Hooks {
-  /** A persona was deleted (its triggers' schedulers must go too). */
-  personaDeleted(personaId: string): Promise<void>;
-  /** A trigger was created or updated (upsert or remove its scheduler). */
-  triggerChanged(triggerId: string): Promise<void>;
-  /** A trigger was deleted. */
-  triggerDeleted(triggerId: string): Promise<void>;
-}
+export type { WorkerSummary, Hooks };
 
 /** Everything a router needs, handed in by the wiring (tests build their own). */
 export interface AppContext {

@@ -20,17 +20,8 @@ export function jsonField<T extends z.ZodTypeAny>(inner: T) {
 /** Any JSON object, given as an object or as a JSON string. */
 export const jsonObject = () => jsonField(z.record(z.string(), z.unknown()));
 
-/** Parses `input` or throws a ValidationError whose message and details name each bad field. */
-export function parse<T extends z.ZodTypeAny>(schema: T, input: unknown, where = 'body'): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const details = result.error.issues.map((i) => ({
-    field: i.path.length ? i.path.join('.') : where,
-    message: i.message,
-  }));
-  const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ');
-  throw new ValidationError(`invalid ${where}: ${summary}`, details);
-}
+/** Parses `input` or throws a ValidationError naming each bad field (lives in domain/: services use it too). */
+export { parse } from '../domain/parse';
 
 /** The request body as an object, or a 400 saying a JSON object was expected. */
 export function bodyObject(body: unknown): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import * as repo from '../db/events';
 import type { Event } from '../db/events';
 import { getPersona } from '../db/personas';
-import { parse } from '../http/validate';
+import { parse } from '../domain/parse';
 import type { Queues } from '../queues/queues';
 import { mustFind } from './must-find';
 import { withTimeout } from './timeout';

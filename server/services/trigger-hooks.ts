@@ -1,7 +1,16 @@
-import type { Hooks } from '../http/context';
 import type { BusDeps } from './events';
 import { withTimeout } from './timeout';
 import { reconcileSchedulers, removeTriggerScheduler, syncTriggerScheduler } from './trigger-schedules';
+
+/** Lifecycle hooks the HTTP layer calls after it changed a record; the wiring decides what they do. */
+export interface Hooks {
+  /** A persona was deleted (its triggers' schedulers must go too). */
+  personaDeleted(personaId: string): Promise<void>;
+  /** A trigger was created or updated (upsert or remove its scheduler). */
+  triggerChanged(triggerId: string): Promise<void>;
+  /** A trigger was deleted. */
+  triggerDeleted(triggerId: string): Promise<void>;
+}
 
 /**
  * The lifecycle hooks the HTTP layer calls after changing a trigger or persona: keep the trigger
