@@ -96,10 +96,50 @@ export async function transitionExecution(
 }
 
 export async function listExecutionsByStatus(db: Knex, status: ExecutionStatus): Promise<Execution[]> {
-  return (await db('executions').where({ status }).orderBy('created_at', 'asc')).map(fromRow);
+  return (await db('executions').where({ status }).orderBy('created_at', 'asc').orderBy('rowid', 'asc')).map(fromRow);
 }
 
 export async function countExecutionsByStatus(db: Knex): Promise<Record<string, number>> {
   const rows = (await db('executions').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Executions created at or after `since`, counted by status, with their summed cost (index `created_at`). */
+export async function summarizeExecutionsSince(db: Knex, since: string): Promise<{ byStatus: Record<string, number>; costUsd: number }> {
+  const rows = (await db('executions')
+    .select('status')
+    .count({ n: '*' })
+    .sum({ cost: 'cost_usd' })
+    .where('created_at', '>=', since)
+    .groupBy('status')) as Array<{ status: string; n: number | string; cost: number | string | null }>;
+  return {
+    byStatus: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+    costUsd: rows.reduce((sum, r) => sum + Number(r.cost ?? 0), 0),
+  };
+}
+
+/** What an event caused, in short: one entry per execution. */
+export interface ExecutionBrief {
+  id: string;
+  eventId: string;
+  personaId: string | null;
+  status: ExecutionStatus;
+  createdAt: string;
+}
+
+/** The executions of several events at once (index `event_id, persona_id`), oldest first per event. */
+export async function listExecutionBriefsForEvents(db: Knex, eventIds: readonly string[]): Promise<ExecutionBrief[]> {
+  if (eventIds.length === 0) return [];
+  const rows = await db('executions')
+    .select('id', 'event_id', 'persona_id', 'status', 'created_at')
+    .whereIn('event_id', eventIds as string[])
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc');
+  return rows.map((r: Record<string, unknown>) => ({
+    id: r.id as string,
+    eventId: r.event_id as string,
+    personaId: (r.persona_id as string | null) ?? null,
+    status: r.status as ExecutionStatus,
+    createdAt: r.created_at as string,
+  }));
 }

@@ -100,3 +100,21 @@ export async function listReviewsForPersona(db: Knex, personaId: string, status:
   const rows = await q.orderByRaw('created_at desc, rowid desc').limit(limit);
   return rows.map(fromRow);
 }
+
+export interface MessageFilter {
+  kind: string;
+  personaId?: string;
+  /** Reviews: `open` or `resolved`. */
+  status?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Messages of one kind across personas (or one persona's), newest first. */
+export async function listMessages(db: Knex, f: MessageFilter): Promise<ProtocolMessage[]> {
+  const q = db('protocol_messages').where({ kind: f.kind });
+  if (f.personaId !== undefined) q.andWhere({ persona_id: f.personaId });
+  if (f.status !== undefined) q.andWhere({ status: f.status });
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset);
+  return rows.map(fromRow);
+}

@@ -48,29 +48,27 @@ export async function deleteTrigger(db: Knex, id: string): Promise<number> {
 }
 
 export async function listTriggersForPersona(db: Knex, personaId: string): Promise<Trigger[]> {
-  return (await db('triggers').where({ persona_id: personaId }).orderBy('created_at', 'asc')).map(fromRow);
+  return (await db('triggers').where({ persona_id: personaId }).orderBy('created_at', 'asc').orderBy('rowid', 'asc')).map(fromRow);
 }
 
 /** Enabled triggers of some types (index `trigger_type, enabled`), e.g. every schedule for reconciliation. */
 export async function listEnabledTriggersByType(db: Knex, types: readonly string[]): Promise<Trigger[]> {
-  return (await db('triggers').whereIn('trigger_type', types as string[]).andWhere('enabled', true).orderBy('created_at', 'asc')).map(fromRow);
+  return (await db('triggers').whereIn('trigger_type', types as string[]).andWhere('enabled', true).orderBy('created_at', 'asc').orderBy('rowid', 'asc')).map(fromRow);
 }
 
 /** One persona's enabled triggers of one type (index `persona_id`), e.g. its webhook triggers. */
 export async function listEnabledPersonaTriggers(db: Knex, personaId: string, type: string): Promise<Trigger[]> {
-  return (await db('triggers').where({ persona_id: personaId, trigger_type: type, enabled: true }).orderBy('created_at', 'asc')).map(fromRow);
+  return (await db('triggers').where({ persona_id: personaId, trigger_type: type, enabled: true }).orderBy('created_at', 'asc').orderBy('rowid', 'asc')).map(fromRow);
 }
 
 /**
- * Enabled chain triggers whose config names `sourcePersonaId` (index `trigger_type, enabled`, then
- * SQLite's JSON function on the config; chain triggers are few).
+ * Enabled chain triggers whose config names `sourcePersonaId` (index `trigger_type, enabled`; the
+ * config is matched here rather than with a store's JSON functions, which differ between SQLite and
+ * PostgreSQL: chain triggers are few). Only a string equal to the id matches, as before.
  */
 export async function listChainTriggersForSource(db: Knex, sourcePersonaId: string): Promise<Trigger[]> {
-  const rows = await db('triggers')
-    .where({ trigger_type: 'chain', enabled: true })
-    .andWhereRaw("json_valid(config) and json_extract(config, '$.source_persona_id') = ?", [sourcePersonaId])
-    .orderBy('created_at', 'asc');
-  return rows.map(fromRow);
+  const rows = await db('triggers').where({ trigger_type: 'chain', enabled: true }).orderBy('created_at', 'asc').orderBy('rowid', 'asc');
+  return rows.map(fromRow).filter((t: Trigger) => t.config.source_persona_id === sourcePersonaId);
 }
 
 export async function getTriggerState(db: Knex, id: string): Promise<TriggerState | null> {
@@ -80,4 +78,22 @@ export async function getTriggerState(db: Knex, id: string): Promise<TriggerStat
 
 export async function setTriggerState(db: Knex, id: string, state: TriggerState): Promise<void> {
   await db('triggers').where({ id }).update({ state: writeJson(state) });
+}
+
+export interface TriggerFilter {
+  personaId?: string;
+  triggerType?: string;
+  enabled?: boolean;
+  limit: number;
+  offset: number;
+}
+
+/** Every trigger (optionally one persona's, one type, enabled or not), oldest first. */
+export async function listTriggers(db: Knex, f: TriggerFilter): Promise<Trigger[]> {
+  const q = db('triggers').select('*');
+  if (f.personaId) q.where('persona_id', f.personaId);
+  if (f.triggerType) q.where('trigger_type', f.triggerType);
+  if (f.enabled !== undefined) q.where('enabled', f.enabled);
+  const rows = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(f.limit).offset(f.offset);
+  return rows.map(fromRow);
 }

@@ -24,6 +24,8 @@ import { triggersRouter } from './routes/triggers';
 import { messagesRouter } from './routes/messages';
 import { keysRouter } from './routes/keys';
 import { auditRouter } from './routes/audit';
+import { meRouter } from './routes/me';
+import { consoleRouter } from './console';
 
 export const BODY_LIMIT = '1mb';
 
@@ -70,8 +72,12 @@ export function createApp(ctx: AppContext): Express {
   api.use(messagesRouter(ctx));
   api.use(keysRouter(keys));
   api.use(auditRouter(ctx));
+  api.use(meRouter());
   app.use('/api', api);
   app.use(BULL_BOARD_PATH, auditTrail(audit), authenticate(keys, { allowBasic: true }), requireRole('operator'), bullBoardRouter(ctx.queues));
+
+  // The web console (static files) at `/`; after the API and Bull Board, which it never shadows.
+  app.use(consoleRouter());
 
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.logger));

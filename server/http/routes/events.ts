@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { EVENT_STATUSES, getEvent, listEvents } from '../../db/events';
-import { listExecutions } from '../../db/executions';
+import { listExecutionBriefsForEvents, listExecutions } from '../../db/executions';
 import { publishEvent } from '../../services/events';
 import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
@@ -34,7 +34,10 @@ const listQuery = z.object({
   offset: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
 });
 
-/** `POST /events` publishes (202 with the accepted event); `GET /events[/:id]` shows what happened to them. */
+/**
+ * `POST /events` publishes (202 with the accepted event); `GET /events[/:id]` shows what happened to
+ * them, each with the executions it caused.
+ */
 export function eventsRouter(ctx: AppContext): Router {
   const r = Router();
   const deps = { db: ctx.db, queues: ctx.queues, logger: ctx.logger };
@@ -47,7 +50,13 @@ export function eventsRouter(ctx: AppContext): Router {
 
   r.get('/events', requireRole('reader'), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
-    res.json(await listEvents(ctx.db, { eventType: q.type, status: q.status, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
+    const events = await listEvents(ctx.db, { eventType: q.type, status: q.status, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 });
+    // What each event caused, in one query for the page (ids and statuses; the detail has more).
+    const caused = new Map<string, Array<{ id: string; personaId: string | null; status: string; createdAt: string }>>();
+    for (const { eventId, ...brief } of await listExecutionBriefsForEvents(ctx.db, events.map((e) => e.id))) {
+      caused.set(eventId, [...(caused.get(eventId) ?? []), brief]);
+    }
+    res.json(events.map((e) => ({ ...e, executions: caused.get(e.id) ?? [] })));
   });
 
   r.get('/events/:id', requireRole('reader'), async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { EXECUTION_STATUSES, listExecutions } from '../../db/executions';
+import { EXECUTION_STATUSES, listExecutions, summarizeExecutionsSince } from '../../db/executions';
 import { getExecutionDetail } from '../../services/execution-detail';
 import type { AppContext } from '../context';
 import { idParam, parse } from '../validate';
@@ -25,6 +25,9 @@ const listQuery = z.object({
   offset: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
 });
 
+/** At most 30 days back: the summary reads the `created_at` index, not the whole table. */
+const summaryQuery = z.object({ hours: queryInt(1, 720).optional() });
+
 /**
  * Executions: the read side here (list with filters, get with output and messages); the lead adds
  * `POST /execute`, `POST /executions/:id/cancel` and `GET /executions/:id/stream` to this same router.
@@ -35,6 +38,16 @@ export function executionsRouter(ctx: AppContext): Router {
   r.get('/executions', requireRole('reader'), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     res.json(await listExecutions(ctx.db, { ...q, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
+  });
+
+  // Before `/executions/:id`, which would otherwise take `summary` for an id.
+  r.get('/executions/summary', requireRole('reader'), async (req, res) => {
+    const { hours = 24 } = parse(summaryQuery, req.query, 'query');
+    const since = new Date(Date.now() - hours * 3600_000).toISOString();
+    const { byStatus, costUsd } = await summarizeExecutionsSince(ctx.db, since);
+    const counts = { ...Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])), ...byStatus };
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    res.json({ since, hours, byStatus: counts, total, costUsd });
   });
 
   r.get('/executions/:id', requireRole('reader'), async (req, res) => {

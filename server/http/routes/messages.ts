@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
 import { getPersona } from '../../db/personas';
-import { getMessage, listMessagesForPersona, listReviewsForPersona, resolveReview, REVIEW_STATUSES } from '../../db/messages';
+import { getMessage, listMessages, listMessagesForPersona, listReviewsForPersona, resolveReview, REVIEW_STATUSES } from '../../db/messages';
 import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
-import { bodyObject, parse } from '../validate';
+import { bodyObject, idParam, parse } from '../validate';
 import { queryInt } from './events';
 import { requireRole } from '../../auth/express';
 
@@ -17,6 +17,12 @@ const reviewQuery = listQuery.extend({
   status: z.enum(REVIEW_STATUSES, { error: `must be one of: ${REVIEW_STATUSES.join(', ')}` }).optional(),
 });
 const resolveBody = z.object({ resolution: z.unknown().optional() });
+/** Across personas (the console's inbox): optionally one persona's, paged. */
+const inboxQuery = listQuery.extend({
+  personaId: idParam.optional(),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+});
+const inboxReviewQuery = inboxQuery.extend({ status: reviewQuery.shape.status });
 
 /**
  * What personas told people: user messages, memories and manual reviews (which a person resolves).
@@ -39,6 +45,19 @@ export function messagesRouter(ctx: AppContext): Router {
     const q = parse(reviewQuery, req.query, 'query');
     await persona(req.params.id);
     res.json(await listReviewsForPersona(ctx.db, req.params.id, q.status, q.limit ?? DEFAULT_LIMIT));
+  });
+
+  // Across personas (the console's inbox), optionally one persona's; newest first.
+  const inbox = (kind: string, q: z.infer<typeof inboxReviewQuery>) =>
+    listMessages(ctx.db, { kind, personaId: q.personaId, status: q.status, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 });
+  r.get('/messages', requireRole('operator'), async (req, res) => {
+    res.json(await inbox('user_message', parse(inboxQuery, req.query, 'query')));
+  });
+  r.get('/memories', requireRole('operator'), async (req, res) => {
+    res.json(await inbox('agent_memory', parse(inboxQuery, req.query, 'query')));
+  });
+  r.get('/reviews', requireRole('operator'), async (req, res) => {
+    res.json(await inbox('manual_review', parse(inboxReviewQuery, req.query, 'query')));
   });
 
   r.post('/reviews/:id/resolve', requireRole('operator'), async (req, res) => {

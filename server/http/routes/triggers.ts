@@ -2,12 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { getPersona } from '../../db/personas';
 import { listTriggerFires } from '../../db/trigger-fires';
-import { getTrigger, listTriggersForPersona } from '../../db/triggers';
+import { getTrigger, listTriggers, listTriggersForPersona } from '../../db/triggers';
 import { TRIGGER_TYPES } from '../../domain/trigger-config';
 import { mustFind } from '../../services/must-find';
 import { createTrigger, deleteTrigger, fireTriggerManually, updateTrigger } from '../../services/triggers';
 import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonField, jsonObject, parse } from '../validate';
+import { queryInt } from './events';
 import { requireRole } from '../../auth/express';
 
 const triggerType = z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` });
@@ -30,6 +31,14 @@ const fireBody = z.object({ payload: jsonField(z.unknown()).optional() });
 
 const RECENT_FIRES = 20;
 
+const listQuery = z.object({
+  personaId: idParam.optional(),
+  type: triggerType.optional(),
+  enabled: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+  limit: queryInt(1, 500).optional(),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+});
+
 /**
  * Triggers (schedule, webhook, chain, manual, polling). After a change the HTTP layer calls the
  * trigger hooks, which keep the BullMQ job schedulers in line with the database.
@@ -43,6 +52,13 @@ export function triggersRouter(ctx: AppContext): Router {
     const trigger = await createTrigger(deps, { ...b, config: b.config ?? {}, enabled: b.enabled ?? true });
     await ctx.hooks.triggerChanged(trigger.id);
     res.status(201).json(trigger);
+  });
+
+  r.get('/triggers', requireRole('reader'), async (req, res) => {
+    const q = parse(listQuery, req.query, 'query');
+    res.json(await listTriggers(ctx.db, {
+      personaId: q.personaId, triggerType: q.type, enabled: q.enabled, limit: q.limit ?? 100, offset: q.offset ?? 0,
+    }));
   });
 
   r.get('/triggers/:id', requireRole('reader'), async (req, res) => {

@@ -175,6 +175,7 @@ export const ROUTES: RouteSpec[] = [
     ],
   },
   { method: 'get', path: '/api/executions/:executionId' },
+  { method: 'get', path: '/api/executions/summary', badQueries: ['hours=0', 'hours=721', 'hours=abc', 'hours=1.5', 'hours=', 'hours=-1', 'hours=1&hours=2'] },
   {
     method: 'post', path: '/api/execute',
     body: {
@@ -238,6 +239,10 @@ export const ROUTES: RouteSpec[] = [
 
   // triggers
   { method: 'post', path: '/api/triggers', body: { fields: triggerFields, valid: (f) => ({ personaId: f.personaId, triggerType: 'manual' }), required: true } },
+  {
+    method: 'get', path: '/api/triggers',
+    badQueries: ['type=bogus', 'type=', 'enabled=yes', 'enabled=', `personaId=${'x'.repeat(5000)}`, ...LIST_BAD_QUERIES, 'offset=x', 'offset=-1'],
+  },
   { method: 'get', path: '/api/triggers/:triggerId' },
   { method: 'put', path: '/api/triggers/:triggerId', body: { fields: triggerFields, valid: () => ({ enabled: true }), required: false } },
   { method: 'delete', path: '/api/triggers/:triggerId' },
@@ -248,10 +253,14 @@ export const ROUTES: RouteSpec[] = [
   { method: 'get', path: '/api/personas/:personaId/messages', badQueries: LIST_BAD_QUERIES },
   { method: 'get', path: '/api/personas/:personaId/memories', badQueries: LIST_BAD_QUERIES },
   { method: 'get', path: '/api/personas/:personaId/reviews', badQueries: ['status=bogus', 'status=', 'status=open&status=resolved', ...LIST_BAD_QUERIES] },
+  { method: 'get', path: '/api/messages', badQueries: [...LIST_BAD_QUERIES, 'offset=x', 'offset=-1', 'personaId=', `personaId=${'x'.repeat(5000)}`] },
+  { method: 'get', path: '/api/memories', badQueries: [...LIST_BAD_QUERIES, 'offset=x', 'personaId='] },
+  { method: 'get', path: '/api/reviews', badQueries: ['status=bogus', 'status=', 'status=open&status=resolved', ...LIST_BAD_QUERIES, 'offset=-1', 'personaId='] },
   { method: 'post', path: '/api/reviews/:reviewId/resolve', body: { fields: { resolution: 'any' }, valid: () => ({}), required: false } },
 
   // system
   { method: 'get', path: '/api/status' },
+  { method: 'get', path: '/api/me' },
 
   // Claude connection
   { method: 'post', path: '/api/oauth/authorize' },

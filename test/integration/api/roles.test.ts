@@ -48,6 +48,7 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /api/executions/:id/stream': 'reader',
   'GET /api/executions': 'reader',
   'GET /api/executions/:id': 'reader',
+  'GET /api/executions/summary': 'reader',
 
   'POST /api/events': 'runner',
   'GET /api/events': 'reader',
@@ -59,6 +60,7 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /api/personas/:id/subscriptions': 'reader',
 
   'POST /api/triggers': 'operator',
+  'GET /api/triggers': 'reader',
   'GET /api/triggers/:id': 'reader',
   'PUT /api/triggers/:id': 'operator',
   'DELETE /api/triggers/:id': 'operator',
@@ -69,8 +71,12 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /api/personas/:id/memories': 'operator',
   'GET /api/personas/:id/reviews': 'operator',
   'POST /api/reviews/:id/resolve': 'operator',
+  'GET /api/messages': 'operator',
+  'GET /api/memories': 'operator',
+  'GET /api/reviews': 'operator',
 
   'GET /api/status': 'reader',
+  'GET /api/me': 'reader',
 
   'POST /api/oauth/authorize': 'admin',
   'POST /api/oauth/callback': 'admin',
