@@ -6,6 +6,7 @@ import { parseMasterKey } from '../shared/crypto';
 import { ConfigError } from '../shared/errors';
 import { logFormatVar, type LogFormat } from '../shared/logger';
 import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
+import { DEFAULT_POSTGRES_POOL_MAX, postgresUrlProblem, type DatabaseTarget } from './db/target';
 import { parseHostAllowances, type HostAllowance } from './domain/poll-destination';
 
 /** Anthropic's public OAuth client (the one Claude Code uses); all three are overridable. */
@@ -41,6 +42,9 @@ const schema = z.object({
   WS_PORT: intVar(8443, 0, 65535),
   HOST: strVar('0.0.0.0'),
   DAC_DB_PATH: strVar('./data/personas.db'),
+  // Set: the records live in PostgreSQL (DAC_DB_PATH then only names the data folder). Checked by databaseFromEnv.
+  DATABASE_URL: optStrVar(),
+  DATABASE_POOL_MAX: intVar(DEFAULT_POSTGRES_POOL_MAX, 2, 1000),
   REDIS_URL: urlVar('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.preprocess((v) => (v === undefined || v === '' ? 'personas' : v), z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'may only contain letters, digits and _ . : -')),
   LOG_LEVEL: z.preprocess((v) => (v === undefined || v === '' ? 'info' : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
@@ -72,7 +76,10 @@ export interface OrchestratorConfig {
   httpPort: number;
   wsPort: number;
   host: string;
+  /** The SQLite file (DAC_DB_PATH, resolved); with DATABASE_URL it is unused but still names the data folder. */
   dbPath: string;
+  /** Where the records live: this SQLite file, or PostgreSQL when DATABASE_URL is set. */
+  database: DatabaseTarget;
   redisUrl: string;
   queuePrefix: string;
   logLevel: string;
@@ -131,6 +138,21 @@ export function plaintextWarning(config: Pick<OrchestratorConfig, 'nodeEnv' | 'h
     'set TLS_CERT_FILE and TLS_KEY_FILE, or terminate TLS in front of both ports';
 }
 
+/**
+ * The record store from DATABASE_URL (PostgreSQL) or else DAC_DB_PATH (SQLite, `./data/personas.db`
+ * by default), with DATABASE_POOL_MAX. For the orchestrator (through loadConfig) and the scripts
+ * that open the database (migrate, audit:verify, rotate-master-key, bench). A ConfigError names the
+ * variable and never repeats the URL (it may hold a password).
+ */
+export function databaseFromEnv(env: NodeJS.ProcessEnv): DatabaseTarget {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return { client: 'sqlite', file: path.resolve(env.DAC_DB_PATH || './data/personas.db') };
+  const problem = postgresUrlProblem(url);
+  if (problem) throw new ConfigError(`invalid configuration: DATABASE_URL: ${problem}`);
+  const { DATABASE_POOL_MAX: poolMax } = parseEnv(schema.pick({ DATABASE_POOL_MAX: true }), env);
+  return { client: 'postgres', url, poolMax };
+}
+
 /** Parses the orchestrator's environment once; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig> {
   const e = parseEnv(schema, env);
@@ -151,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig>
     wsPort: e.WS_PORT,
     host: e.HOST,
     dbPath: path.resolve(e.DAC_DB_PATH),
+    database: databaseFromEnv(env),
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,

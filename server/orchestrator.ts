@@ -6,6 +6,7 @@ import { AuditLog } from './audit/audit-log';
 import { ApiKeyService } from './auth/api-keys';
 import { plaintextWarning, type OrchestratorConfig } from './config';
 import type { Db } from './db/knex';
+import { describeDatabase } from './db/target';
 import { attachFollowers } from './gateway/followers';
 import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
 import { WorkerRegistry } from './gateway/worker-registry';
@@ -73,9 +74,9 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   let keyCheck = { record: false };
   const { db, applied } = await openDatabase({
     ...waits,
-    file: config.dbPath,
+    target: config.database,
     // Before the migrations, so that a start with the wrong key writes nothing.
-    beforeMigrate: async (d) => void (keyCheck = await verifyMasterKey(d, config.masterKey, { dbPath: config.dbPath })),
+    beforeMigrate: async (d) => void (keyCheck = await verifyMasterKey(d, config.masterKey, { dbPath: describeDatabase(config.database) })),
   });
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (keyCheck.record) await recordMasterKeyCheck(db, config.masterKey, logger);
@@ -134,7 +135,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   const httpPort = await listen(httpServer, config.httpPort, config.host);
   const wsPort = await gateway.listen(config.wsPort, config.host);
-  logger.info({ httpPort, wsPort, tls: Boolean(config.tls), db: config.dbPath, queuePrefix: config.queuePrefix }, 'orchestrator listening');
+  logger.info({ httpPort, wsPort, tls: Boolean(config.tls), db: describeDatabase(config.database), queuePrefix: config.queuePrefix }, 'orchestrator listening');
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
   const stop = async () => {

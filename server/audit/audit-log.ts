@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { insertAuditRows, lastAuditHead } from '../db/audit';
+import { isUniqueViolation } from '../db/errors';
 import { chainKey, GENESIS_HASH, rowHash, type AuditEntry, type AuditRow } from './chain';
 
 /** Entries written per statement at most (12 columns each, well under SQLite's bound-variable limit). */
@@ -78,7 +79,8 @@ export class AuditLog {
       try {
         await insertAuditRows(this.deps.db, rows);
       } catch (err) {
-        const raced = (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+        // The only unique key of audit_log is its primary key, seq.
+        const raced = isUniqueViolation(err);
         if (raced && attempt < MAX_ATTEMPTS) continue;
         throw err;
       }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Role } from '../auth/roles';
+import { isUniqueViolation } from './errors';
 import { rowMapper } from './row-mapper';
 
 /** An API key as stored: never the key itself, only its hash. */
@@ -23,7 +24,7 @@ export async function insertApiKey(db: Knex, key: ApiKeyRecord): Promise<boolean
     await db('api_keys').insert(mapper.toRow(key));
     return true;
   } catch (err) {
-    if ((err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' && !(await findLiveKeyByHash(db, key.keyHash))) return false;
+    if (isUniqueViolation(err) && !(await findLiveKeyByHash(db, key.keyHash))) return false;
     throw err;
   }
 }

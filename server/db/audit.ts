@@ -16,7 +16,7 @@ export async function lastAuditHead(db: Knex): Promise<{ seq: number; hash: stri
 
 /**
  * Inserts complete rows (seq included) in one statement: all or none. A seq that exists already
- * fails the whole insert with SQLITE_CONSTRAINT_PRIMARYKEY (someone else appended first).
+ * fails the whole insert with a primary-key violation (isUniqueViolation: someone else appended first).
  */
 export async function insertAuditRows(db: Knex, rows: AuditRow[]): Promise<void> {
   if (rows.length) await db('audit_log').insert(rows.map((r) => mapper.toRow(r)));

@@ -81,6 +81,6 @@ export async function claimEvent(db: Knex, id: string): Promise<Event | undefine
 
 /** Events in `status` created before `before`, oldest first (the outbox's work list; uses the status+created_at index). */
 export async function listEventIdsByStatusBefore(db: Knex, status: EventStatus, before: string, limit: number): Promise<string[]> {
-  const rows = await db('events').select('id').where('status', status).andWhere('created_at', '<', before).orderBy('created_at', 'asc').limit(limit);
+  const rows = await db('events').select('id').where('status', status).andWhere('created_at', '<', before).orderBy('created_at', 'asc').orderBy('rowid', 'asc').limit(limit);
   return rows.map((r: { id: string }) => r.id);
 }

@@ -2,9 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
+import { dialectOf } from './dialect';
+import { normalizePostgresSchema, pgTypes, withMigrationLock } from './postgres';
 import { cachePreparedStatements } from './statement-cache';
+import type { DatabaseTarget } from './target';
 
 export type Db = Knex;
+export { dialectOf, type Dialect } from './dialect';
 
 /**
  * The database file readable by its owner only (SQLite gives its -wal and -shm files the same mode),
@@ -22,10 +26,20 @@ function privateFile(file: string): void {
 }
 
 /**
- * Opens the SQLite file (creating its folder) in WAL mode with a busy timeout and foreign keys on.
- * One connection: better-sqlite3 is synchronous, so a pool adds nothing but a chance of reopening.
+ * Opens the records: a SQLite file (a plain string is a file path) or a PostgreSQL database.
+ * Nothing is connected until the first query.
  */
-export function openDb(file: string): Db {
+export function openDb(target: string | DatabaseTarget): Db {
+  const t: DatabaseTarget = typeof target === 'string' ? { client: 'sqlite', file: target } : target;
+  return t.client === 'sqlite' ? openSqlite(t.file) : openPostgres(t.url, t.poolMax);
+}
+
+/**
+ * SQLite in WAL mode with a busy timeout and foreign keys on, its statements prepared once
+ * (statement-cache). One connection: better-sqlite3 is synchronous, so a pool adds nothing but a
+ * chance of reopening.
+ */
+function openSqlite(file: string): Db {
   if (file !== ':memory:') privateFile(file);
   return knexFactory({
     client: 'better-sqlite3',
@@ -50,9 +64,34 @@ export function openDb(file: string): Db {
   });
 }
 
+/**
+ * PostgreSQL through a pool: requests, the dispatcher and the event processors run queries at the
+ * same time, and PostgreSQL runs them in parallel. Idle connections close after 30 s.
+ */
+function openPostgres(url: string, poolMax: number): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: url, application_name: 'personas-cloud', types: pgTypes } as Knex.PgConnectionConfig,
+    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    acquireConnectionTimeout: 30_000,
+  });
+}
+
+/**
+ * Applies pending migrations; answers their names. On PostgreSQL one process migrates at a time
+ * (an advisory lock), and the column types are then brought to SQLite's behaviour (postgres.ts).
+ */
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = await db.migrate.latest({ migrationSource });
-  return applied as string[];
+  const migrate = async () => {
+    const [, applied] = await db.migrate.latest({ migrationSource });
+    return applied as string[];
+  };
+  if (dialectOf(db) === 'sqlite') return migrate();
+  return withMigrationLock(db, async () => {
+    const applied = await migrate();
+    await normalizePostgresSchema(db);
+    return applied;
+  });
 }
 
 export const nowIso = (): string => new Date().toISOString();

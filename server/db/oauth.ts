@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from './dialect';
 
 /**
  * The stored Claude token (a single row, id 'claude') and the pending OAuth authorizations.
@@ -96,14 +97,16 @@ export async function insertPending(db: Knex, pending: PendingAuthorization): Pr
 }
 
 /**
- * Deletes and returns the pending authorization for `state` in one statement: each state is usable once.
- * Raw SQL because Knex's SQLite dialect drops `.returning()` on delete; SQLite itself has RETURNING since 3.35.
+ * Deletes and returns the pending authorization for `state` in one statement (DELETE … RETURNING):
+ * each state is usable once. Knex's SQLite dialect drops `.returning()` on delete (it answers the
+ * count), so SQLite gets the same statement raw; SQLite has RETURNING since 3.35.
  */
 export async function takePending(db: Knex, state: string): Promise<PendingAuthorization | undefined> {
-  const rows: Array<Record<string, string>> = await db.raw(
-    'DELETE FROM oauth_pending WHERE state = ? RETURNING state, code_verifier_enc, created_at',
-    [state],
-  );
+  const columns = ['state', 'code_verifier_enc', 'created_at'];
+  const rows: Array<Record<string, string>> =
+    dialectOf(db) === 'postgres'
+      ? await db('oauth_pending').where({ state }).del(columns)
+      : await db.raw(`DELETE FROM oauth_pending WHERE state = ? RETURNING ${columns.join(', ')}`, [state]);
   const row = rows[0];
   return row ? { state: row.state, codeVerifierEnc: row.code_verifier_enc, createdAt: row.created_at } : undefined;
 }

@@ -5,6 +5,6 @@ import type { Knex } from 'knex';
  * Selects ids only (uses the status+created_at index).
  */
 export async function listQueuedExecutionIdsBefore(db: Knex, before: string, limit: number): Promise<string[]> {
-  const rows = await db('executions').select('id').where('status', 'queued').andWhere('created_at', '<', before).orderBy('created_at', 'asc').limit(limit);
+  const rows = await db('executions').select('id').where('status', 'queued').andWhere('created_at', '<', before).orderBy('created_at', 'asc').orderBy('rowid', 'asc').limit(limit);
   return rows.map((r: { id: string }) => r.id);
 }

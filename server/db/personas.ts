@@ -42,7 +42,8 @@ const fromRow = mapper.fromRow;
 const toRow = mapper.toRow;
 
 export async function listPersonas(db: Knex): Promise<Persona[]> {
-  return (await db('personas').select('*').orderBy('created_at', 'asc')).map(fromRow);
+  // rowid: rows written in the same millisecond come out in the order they were written, on both stores.
+  return (await db('personas').select('*').orderBy('created_at', 'asc').orderBy('rowid', 'asc')).map(fromRow);
 }
 
 export async function getPersona(db: Knex, id: string): Promise<Persona | undefined> {

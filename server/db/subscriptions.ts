@@ -40,7 +40,7 @@ export async function deleteSubscription(db: Knex, id: string): Promise<number> 
 }
 
 export async function listSubscriptionsForPersona(db: Knex, personaId: string): Promise<Subscription[]> {
-  return (await db('event_subscriptions').where({ persona_id: personaId }).orderBy('created_at', 'asc')).map(fromRow);
+  return (await db('event_subscriptions').where({ persona_id: personaId }).orderBy('created_at', 'asc').orderBy('rowid', 'asc')).map(fromRow);
 }
 
 /** A matcher candidate with what the event processor needs of its persona. */
@@ -60,7 +60,7 @@ export async function findSubscriptionCandidates(db: Knex, eventType: string, ta
     .where({ 's.event_type': eventType, 's.enabled': true })
     .select('s.*', 'p.enabled as persona_enabled', 'p.timeout_ms as persona_timeout_ms');
   if (targetPersonaId !== null) q.andWhere('s.persona_id', targetPersonaId);
-  const rows = await q.orderBy('s.created_at', 'asc');
+  const rows = await q.orderBy('s.created_at', 'asc').orderBy('s.rowid', 'asc');
   return rows.map((row: Record<string, unknown>) => ({
     ...fromRow(row),
     personaEnabled: toBool(row.persona_enabled),

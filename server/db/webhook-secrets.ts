@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation } from './errors';
 import { rowMapper } from './row-mapper';
 
 export const WEBHOOK_SOURCES = ['github', 'gitlab', 'slack', 'generic'] as const;
@@ -22,8 +23,6 @@ const mapper = rowMapper<WebhookSecretRecord>({
   createdAt: 'created_at', lastUsedAt: 'last_used_at',
 });
 
-const isUniqueViolation = (err: unknown) => /UNIQUE|unique/.test(String((err as { code?: string })?.code ?? (err as Error)?.message));
-
 /** Inserts a secret; answers false when the source already has a secret of that name. */
 export async function insertWebhookSecret(db: Knex, s: WebhookSecretRecord): Promise<boolean> {
   try {
@@ -44,7 +43,7 @@ export async function listWebhookSecrets(db: Knex): Promise<WebhookSecretRecord[
 export async function listSecretsFor(db: Knex, sources: readonly WebhookSource[], personaId?: string): Promise<WebhookSecretRecord[]> {
   const q = db('webhook_secrets').select('*').whereIn('source', sources as WebhookSource[]);
   if (personaId !== undefined) q.where('persona_id', personaId);
-  return (await q).map(mapper.fromRow);
+  return (await q.orderBy('source', 'asc').orderBy('name', 'asc')).map(mapper.fromRow);
 }
 
 /** Answers the number of rows deleted (0 when unknown). */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation } from './errors';
 import { rowMapper } from './row-mapper';
 
 /** An enrolled worker's token as stored: never the token, only its SHA-256. */
@@ -22,7 +23,7 @@ export async function insertWorkerToken(db: Knex, t: WorkerTokenRecord): Promise
     await db('worker_tokens').insert(mapper.toRow(t));
     return true;
   } catch (err) {
-    if (/UNIQUE|unique/.test(String((err as { code?: string })?.code ?? (err as Error)?.message))) return false;
+    if (isUniqueViolation(err)) return false;
     throw err;
   }
 }

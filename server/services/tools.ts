@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AppError, ConflictError, ValidationError } from '../../shared/errors';
+import { isUniqueViolation } from '../db/errors';
 import { nowIso } from '../db/knex';
 import { getPersona } from '../db/personas';
 import * as repo from '../db/tools';
@@ -17,11 +18,6 @@ function nameTaken(name: string, holderId: string): ConflictError {
   return new ConflictError(`a tool definition named '${name}' already exists (id '${holderId}')`, [
     { field: 'name', message: 'is already used by another tool definition', id: holderId },
   ]);
-}
-
-/** SQLite's unique index caught a race the pre-check missed. */
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /**

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import { ConfigError } from '../../shared/errors';
 import { migrateLatest, openDb, type Db } from '../db/knex';
+import { describeDatabase, type DatabaseTarget } from '../db/target';
 import { backoffDelay, formatDelay, pause, START_BACKOFF, type Backoff } from './backoff';
 
 export interface OpenDatabaseOptions {
-  file: string;
+  /** The SQLite file or the PostgreSQL database (config.database). */
+  target: DatabaseTarget;
   logger: Logger;
   onWaiting?: (reason: string) => void;
   signal?: AbortSignal;
@@ -18,30 +21,74 @@ export function isLockedError(err: unknown): boolean {
   return e?.code === 'SQLITE_BUSY' || e?.name === 'MigrationLocked' || /database is locked|Migration table is already locked/i.test(e?.message ?? '');
 }
 
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+
 /**
- * Opens the SQLite file and applies pending migrations. While another process holds the database
- * (a second orchestrator or `npm run migrate` on the same DAC_DB_PATH, a backup taking a write lock)
- * it logs one line per attempt and retries with backoff, instead of failing or spinning. Any other
- * error is thrown. Answers the open handle and the migrations applied.
+ * PostgreSQL does not answer (yet): nothing listens, the name does not resolve, the server is
+ * starting or shutting down (SQLSTATE 57P03, 57P01), the connection dropped, or no pooled
+ * connection came within the acquire timeout. Worth waiting for, unlike a refused password or a
+ * missing database.
+ */
+export function isUnreachableError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; errors?: unknown[] } | undefined;
+  if (!e) return false;
+  if (e.code && (UNREACHABLE_CODES.has(e.code) || e.code === '57P03' || e.code === '57P01')) return true;
+  if (Array.isArray(e.errors) && e.errors.some(isUnreachableError)) return true; // AggregateError (IPv4 and IPv6 tried)
+  return /Timeout acquiring a connection|Connection terminated unexpectedly/i.test(e.message ?? '');
+}
+
+/**
+ * Opens the records and applies pending migrations. While another process holds the database (a
+ * second orchestrator or `npm run migrate` on the same SQLite file, a backup taking a write lock,
+ * Knex's migration lock) or PostgreSQL does not answer, it logs one line per attempt and retries
+ * with backoff, instead of failing or spinning. Any other error is thrown (a PostgreSQL one as a
+ * ConfigError naming DATABASE_URL, e.g. a refused password or a database that does not exist).
+ * Answers the open handle and the migrations applied.
  */
 export async function openDatabase(o: OpenDatabaseOptions): Promise<{ db: Db; applied: string[] }> {
+  const name = describeDatabase(o.target);
+  const postgres = o.target.client === 'postgres';
   for (let attempt = 0; ; attempt++) {
-    const db = openDb(o.file);
+    const db = openDb(o.target);
     try {
       await o.beforeMigrate?.(db);
       return { db, applied: await migrateLatest(db) };
     } catch (err) {
       await db.destroy();
-      if (!isLockedError(err)) throw err;
+      const locked = isLockedError(err);
+      const unreachable = postgres && !locked && isUnreachableError(err);
+      if (!locked && !unreachable) {
+        if (postgres && isAccessError(err)) {
+          throw new ConfigError(`cannot use the database ${name} (DATABASE_URL): ${(err as Error).message}`);
+        }
+        throw err;
+      }
       const delayMs = backoffDelay(attempt, o.backoff ?? START_BACKOFF);
-      const knexLock = (err as Error).name === 'MigrationLocked' || /Migration table is already locked/i.test((err as Error).message);
-      o.logger.warn(
-        `database ${o.file} is locked by another process (another orchestrator or npm run migrate on the same DAC_DB_PATH, ` +
-          `or a backup holding a write lock)${knexLock ? '; if no migration is running, a crashed one left knex_migrations_lock set' : ''}` +
-          `; retrying in ${formatDelay(delayMs)}`,
-      );
-      o.onWaiting?.(`database ${o.file} is locked by another process`);
+      if (unreachable) {
+        const why = (err as { code?: string }).code ?? (err as Error).message;
+        o.logger.warn(`database ${name} does not answer (${why}); retrying in ${formatDelay(delayMs)}`);
+        o.onWaiting?.(`database ${name} does not answer`);
+      } else {
+        const knexLock = (err as Error).name === 'MigrationLocked' || /Migration table is already locked/i.test((err as Error).message);
+        o.logger.warn(
+          `database ${name} is locked by another process (another orchestrator or npm run migrate on the same ` +
+            `${postgres ? 'database' : 'DAC_DB_PATH, or a backup holding a write lock'})` +
+            `${knexLock ? '; if no migration is running, a crashed one left knex_migrations_lock set' : ''}` +
+            `; retrying in ${formatDelay(delayMs)}`,
+        );
+        o.onWaiting?.(`database ${name} is locked by another process`);
+      }
       await pause(delayMs, 'waiting for the database', o.signal);
     }
   }
+}
+
+/**
+ * PostgreSQL refused us: wrong password or role (28xxx), no such database (3D000), a refused
+ * connection (08xxx), missing privileges (42501), too many connections (53300). The configuration
+ * has to change; waiting would not help.
+ */
+function isAccessError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (/^(28|3D|08)[0-9A-Z]{3}$/.test(code) || code === '42501' || code === '53300');
 }

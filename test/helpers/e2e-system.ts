@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { freePort } from '../../scripts/ensure-redis';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from './env';
 import { startFakeAnthropic, type FakeAnthropic } from './fake-anthropic';
 import { runDist, waitUntil, type Proc } from './processes';
+import { createTestDatabase, type TestDatabase } from './database';
 import { deletePrefix } from './redis';
 
 /**
@@ -20,6 +20,8 @@ export interface E2eSystem {
   wsPort: number;
   /** The orchestrator's data folder (its SQLite file lives here). */
   dir: string;
+  /** Its record store: `dir`'s SQLite file, or its own PostgreSQL database when TEST_DB=postgres. */
+  database: TestDatabase;
   orchestrator(): Proc;
   workers: Proc[];
   api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -38,6 +40,7 @@ export async function createE2eSystem(label: string): Promise<E2eSystem> {
   const fake = await startFakeAnthropic();
   const dir = tempDir(`pc-${label}`);
   const prefix = uniquePrefix(label);
+  const database = await createTestDatabase(dir);
   const httpPort = await freePort();
   const wsPort = await freePort();
   const base = `http://127.0.0.1:${httpPort}`;
@@ -57,7 +60,7 @@ export async function createE2eSystem(label: string): Promise<E2eSystem> {
   const status = () => api('GET', '/api/status').then((r) => r.body);
 
   const system: E2eSystem = {
-    fake, base, httpPort, wsPort, dir, workers, api, logs, status,
+    fake, base, httpPort, wsPort, dir, database, workers, api, logs, status,
     orchestrator: () => orchestrator!,
     final: (id, ms = 60_000) =>
       waitUntil(`execution ${id} to finish`, async () => {
@@ -70,7 +73,7 @@ export async function createE2eSystem(label: string): Promise<E2eSystem> {
         HTTP_PORT: String(httpPort),
         WS_PORT: String(wsPort),
         HOST: '127.0.0.1',
-        DAC_DB_PATH: path.join(dir, 'personas.db'),
+        ...database.env,
         REDIS_URL,
         QUEUE_PREFIX: prefix,
         CLAUDE_TOKEN: E2E_CLAUDE_TOKEN,
@@ -109,6 +112,7 @@ export async function createE2eSystem(label: string): Promise<E2eSystem> {
       await Promise.all(workers.map((w) => w.stop()));
       await orchestrator?.stop();
       await fake.close();
+      await database.drop();
       await deletePrefix(prefix);
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+import { types } from 'pg';
+
+/**
+ * What makes PostgreSQL hold and answer the records exactly as SQLite does, for the same Knex
+ * migrations and queries. Only server/db/ knows about any of this.
+ */
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * 64-bit integers (`count(*)`, the bigint columns below) and numerics come back as numbers, as
+ * from SQLite, rather than as strings. Values beyond 2^53 would lose precision, as better-sqlite3's
+ * would; none of the records hold such.
+ */
+export const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
+  },
+};
+
+/** Key of the advisory lock that lets one process at a time migrate (any 64-bit number of our own). */
+const MIGRATION_LOCK_KEY = 7_316_502_449_123;
+
+/**
+ * Runs `work` while holding a database-wide advisory lock, so that orchestrators starting together
+ * on an empty database do not race to create Knex's own tables (Knex's lock table only works once
+ * those exist). The lock is held by a transaction on a connection of its own and ends with it.
+ */
+export async function withMigrationLock<T>(db: Knex, work: () => Promise<T>): Promise<T> {
+  const lock = await db.transaction();
+  try {
+    await lock.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    await lock.commit();
+  }
+}
+
+interface ColumnInfo {
+  table_name: string;
+  column_name: string;
+  data_type: string;
+  collation_name: string | null;
+}
+
+/**
+ * Brings every table the migrations made (those before this code and any added later) to the
+ * column types that behave as SQLite's. Run after the migrations; changes only what differs, so
+ * it costs one catalogue query when there is nothing to do.
+ *
+ * - `varchar(255)` (Knex's `string`) and `text` → `text COLLATE "C"`: no length limit (SQLite
+ *   enforces none), and `=`, `<` and ORDER BY compare bytes, as SQLite's BINARY collation does,
+ *   whatever locale the database was created with.
+ * - `integer`/`smallint` → `bigint`: SQLite integers are 64-bit.
+ * - `real` (Knex's `float`) → `double precision`: SQLite's REAL is a double.
+ * - A `rowid bigserial` column where a table has none: SQLite's implicit insertion order, which the
+ *   queries use to break ties between rows written in the same millisecond.
+ */
+export async function normalizePostgresSchema(db: Knex): Promise<string[]> {
+  const columns = (
+    await db.raw(
+      `select c.table_name, c.column_name, c.data_type, c.collation_name
+         from information_schema.columns c
+         join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+        where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+          and c.table_name not in ('knex_migrations', 'knex_migrations_lock')
+        order by c.table_name, c.ordinal_position`,
+    )
+  ).rows as ColumnInfo[];
+  const byTable = new Map<string, ColumnInfo[]>();
+  for (const c of columns) byTable.set(c.table_name, [...(byTable.get(c.table_name) ?? []), c]);
+
+  const statements: string[] = [];
+  for (const [table, cols] of byTable) {
+    const changes: string[] = [];
+    for (const c of cols) {
+      const target = targetType(c);
+      if (target) changes.push(`alter column ${quote(c.column_name)} type ${target}`);
+    }
+    if (!cols.some((c) => c.column_name === 'rowid')) changes.push('add column rowid bigserial');
+    if (changes.length) statements.push(`alter table ${quote(table)} ${changes.join(', ')}`);
+  }
+  if (statements.length) {
+    await db.transaction(async (trx) => {
+      for (const sql of statements) await trx.raw(sql);
+    });
+  }
+  return statements;
+}
+
+function targetType(c: ColumnInfo): string | undefined {
+  switch (c.data_type) {
+    case 'character varying':
+    case 'character':
+      return 'text collate "C"';
+    case 'text':
+      return c.collation_name === 'C' ? undefined : 'text collate "C"';
+    case 'integer':
+    case 'smallint':
+      return 'bigint';
+    case 'real':
+      return 'double precision';
+    default:
+      return undefined;
+  }
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
