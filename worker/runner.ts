@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AssignPayload, OutputChunk, ResultPayload } from '../shared/socket-events';
 import { buildChildEnv, buildCliArgs } from './cli-invocation';
 import { createEgressCheck } from './proxy/egress-check';
+import { proxyFor } from './proxy/upstream-proxy';
 import { sandboxEnv, withProxyUrl } from './proxy/run-env';
 import { startRunProxy, type RunProxy } from './proxy/run-proxy';
 import { toResultPayload, type RunEnd, type StopReason } from './run-result';
@@ -204,6 +205,7 @@ async function startProxy(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDir
     egress: createEgressCheck({
       patterns: [...a.allowedHosts, ...isolation.allowedHosts],
       claudeApi: claudeAuthority(isolation.claude.baseUrl),
+      upstream: (host, port, protocol) => proxyFor(isolation.upstream, protocol, host, port),
     }),
     logger: log,
   });

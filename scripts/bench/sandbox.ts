@@ -38,7 +38,7 @@ echo '{"type":"result","subtype":"success","is_error":false,"result":"ok","total
 
 async function timeSpawns(mode: IsolationMode, runs: number, root: string, cli: string): Promise<number[]> {
   const isolation = setUpIsolation({
-    sandbox: mode, sandboxDeny: [], sandboxUidBase: 100_000, slots: 1, claudeBin: cli, workDirRoot: root,
+    passThroughEnv: {}, sandbox: mode, sandboxDeny: [], sandboxUidBase: 100_000, slots: 1, claudeBin: cli, workDirRoot: root,
     allowedHosts: [], anthropicBaseUrl: 'http://127.0.0.1:9', outputMaxBytes: 1 << 20, production: false,
   }, silent);
   const times: number[] = [];

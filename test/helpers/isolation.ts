@@ -9,7 +9,7 @@ import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
 /** The worker settings of the sandbox, as loadWorkerConfig would give them by default. */
 export function sandboxConfig(over: Partial<WorkerConfig> & Pick<WorkerConfig, 'workDirRoot' | 'anthropicBaseUrl'>) {
   return {
-    sandbox: 'auto' as const, sandboxDeny: [], sandboxUidBase: 100_000, slots: 2, claudeBin: defaultClaudeBin(),
+    passThroughEnv: {} as Record<string, string>, sandbox: 'auto' as const, sandboxDeny: [], sandboxUidBase: 100_000, slots: 2, claudeBin: defaultClaudeBin(),
     allowedHosts: [], outputMaxBytes: 8 * 1024 * 1024, runMaxEvents: 50, production: false,
     ...over,
   };

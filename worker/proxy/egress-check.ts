@@ -15,7 +15,13 @@ const systemLookup: Lookup = async (host) => (await dns.promises.lookup(host, { 
  * own services or a metadata endpoint). The Claude API host is never a direct destination: runs
  * reach it only through the token proxy.
  */
-export function createEgressCheck(opts: { patterns: readonly string[]; claudeApi: { host: string; port: number }; lookup?: Lookup }): EgressCheck {
+export function createEgressCheck(opts: {
+  patterns: readonly string[];
+  claudeApi: { host: string; port: number };
+  lookup?: Lookup;
+  /** The worker's own outbound proxy for a destination, if it must go through one. */
+  upstream?: (host: string, port: number, protocol: 'http' | 'https') => URL | undefined;
+}): EgressCheck {
   const patterns: HostPattern[] = [];
   for (const entry of opts.patterns) {
     try {
@@ -28,7 +34,7 @@ export function createEgressCheck(opts: { patterns: readonly string[]; claudeApi
   const lookup = opts.lookup ?? systemLookup;
   const claudeHost = opts.claudeApi.host.toLowerCase().replace(/^\[|\]$/g, '');
 
-  return async (given, port) => {
+  return async (given, port, protocol) => {
     const host = given.toLowerCase().replace(/\.$/, '');
     const where = `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
     if (host === claudeHost && port === opts.claudeApi.port) {
@@ -37,6 +43,10 @@ export function createEgressCheck(opts: { patterns: readonly string[]; claudeApi
     if (!hostAllowed(patterns, host, port)) {
       return { ok: false, reason: `egress to ${where} is not allowed for this persona (add it to the persona's allowedHosts)` };
     }
+    const via = opts.upstream?.(host, port, protocol);
+    // Behind the worker's proxy the name is resolved there (this host's DNS may not know it), so
+    // only the name is checked: listed names are trusted not to point inward.
+    if (via) return { ok: true, address: host, via };
     if (net.isIP(host)) return { ok: true, address: host };
     let addresses: string[];
     try {

@@ -1,15 +1,17 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { connectThrough, proxyAuthorization } from './upstream-proxy';
 
 /**
  * The egress half of the run proxy: `CONNECT` tunnels and plain-HTTP forwarding, each allowed only
  * after the run's egress check (host pattern, then the resolved address) said yes. The connection
  * goes to the address that was checked, so a DNS answer cannot change between check and connect.
  */
-export type EgressDecision = { ok: true; address: string } | { ok: false; reason: string };
-/** Decides whether the run may reach `host:port`, resolving the name when it must. */
-export type EgressCheck = (host: string, port: number) => Promise<EgressDecision>;
+/** `via`: the worker's own outbound proxy to tunnel through (it then resolves the name itself). */
+export type EgressDecision = { ok: true; address: string; via?: URL } | { ok: false; reason: string };
+/** Decides whether the run may reach `host:port` (`https`: a CONNECT tunnel), resolving the name when it must. */
+export type EgressCheck = (host: string, port: number, protocol: 'http' | 'https') => Promise<EgressDecision>;
 
 interface Stats {
   allowed: number;
@@ -40,26 +42,43 @@ export async function tunnel(
   client.on('error', () => client.destroy());
   const target = parseAuthority(authority);
   if (!target) return refuse(client, 400, `malformed CONNECT target '${authority.slice(0, 200)}'`);
-  const decision = closed() ? { ok: false as const, reason: 'the run has ended' } : await check(target.host, target.port);
+  const decision: EgressDecision = closed() ? { ok: false, reason: 'the run has ended' } : await check(target.host, target.port, 'https');
   if (!decision.ok) {
     stats.refused += 1;
     logger.info({ host: target.host, port: target.port, reason: decision.reason }, 'egress refused');
     return refuse(client, 403, decision.reason);
   }
   stats.allowed += 1;
-  const upstream = net.connect({ host: decision.address, port: target.port });
-  upstream.once('connect', () => {
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
-  });
-  upstream.on('error', (err) => {
-    if (upstream.connecting) refuse(client, 502, `could not connect to ${target.host}:${target.port}: ${err.message}`);
-    else client.destroy();
-  });
+  let upstream: net.Socket;
+  try {
+    upstream = decision.via
+      ? await connectThrough(decision.via, target.host, target.port)
+      : await connectDirect(decision.address, target.port);
+  } catch (err) {
+    return refuse(client, 502, `could not connect to ${target.host}:${target.port}: ${(err as Error).message}`);
+  }
+  if (client.destroyed) {
+    upstream.destroy();
+    return;
+  }
+  client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  if (head.length > 0) upstream.write(head);
+  upstream.pipe(client);
+  client.pipe(upstream);
+  upstream.on('error', () => client.destroy());
   client.on('close', () => upstream.destroy());
   upstream.on('close', () => client.destroy());
+}
+
+function connectDirect(address: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address, port });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
 }
 
 export async function forwardPlainHttp(
@@ -67,7 +86,7 @@ export async function forwardPlainHttp(
 ): Promise<void> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 80);
-  const decision = await check(host, port);
+  const decision = await check(host, port, 'http');
   if (!decision.ok) {
     stats.refused += 1;
     logger.info({ host, port, reason: decision.reason }, 'egress refused');
@@ -80,9 +99,13 @@ export async function forwardPlainHttp(
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && !name.startsWith('proxy-') && name !== 'connection' && name !== 'keep-alive') headers[name] = value;
   }
-  const upstream = http.request({
-    host: decision.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false,
-  });
+  const via = decision.via;
+  const auth = via ? proxyAuthorization(via) : undefined;
+  if (auth) headers['proxy-authorization'] = auth;
+  // Through the worker's proxy: absolute-form to it; else straight to the checked address.
+  const upstream = via
+    ? http.request({ host: via.hostname.replace(/^\[|\]$/g, ''), port: Number(via.port || 80), method: req.method, path: url.href, headers, setHost: false })
+    : http.request({ host: decision.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false });
   upstream.on('response', (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);

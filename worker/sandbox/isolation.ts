@@ -4,8 +4,10 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import { ConfigError } from '../../shared/errors';
 import type { WorkerConfig } from '../config';
+import { proxyFor, upstreamFromEnv, type UpstreamProxySettings } from '../proxy/upstream-proxy';
 import { chooseMode, type IsolationMode } from './mode';
 import { probeHost, uidCanRunCli } from './probe';
 import { createWorkerDir, sweepStaleRunDirs } from './run-dirs';
@@ -25,6 +27,8 @@ export interface Isolation {
   claude: { baseUrl: URL; agents: { http: http.Agent; https: https.Agent } };
   /** WORKER_ALLOWED_HOSTS. */
   allowedHosts: readonly string[];
+  /** The worker's own outbound proxy (its HTTP(S)_PROXY / NO_PROXY), used by every run proxy. */
+  upstream: UpstreamProxySettings;
   outputMaxBytes: number;
   close(): void;
 }
@@ -48,7 +52,7 @@ function untraversable(dir: string): string | undefined {
 }
 
 type IsolationConfig = Pick<WorkerConfig,
-  'sandbox' | 'sandboxDeny' | 'sandboxUidBase' | 'slots' | 'claudeBin' | 'workDirRoot' | 'allowedHosts' | 'anthropicBaseUrl' | 'outputMaxBytes' | 'production'>;
+  'passThroughEnv' | 'sandbox' | 'sandboxDeny' | 'sandboxUidBase' | 'slots' | 'claudeBin' | 'workDirRoot' | 'allowedHosts' | 'anthropicBaseUrl' | 'outputMaxBytes' | 'production'>;
 
 /** Throws ConfigError (one message, with what to install) when the worker must not start. */
 export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolation {
@@ -91,14 +95,24 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
     network: choice.mode === 'bwrap' ? 'allowlist through the run proxy only' : 'not limited (only the proxy variables point at the run proxy)',
   }, 'CLI runs isolated');
 
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const upstream = upstreamFromEnv(config.passThroughEnv);
+  const baseUrl = new URL(config.anthropicBaseUrl);
+  const apiProxy = proxyFor(upstream, baseUrl.protocol === 'https:' ? 'https' : 'http', baseUrl.hostname, Number(baseUrl.port || (baseUrl.protocol === 'https:' ? 443 : 80)));
+  if (apiProxy) logger.info({ proxy: apiProxy.host }, 'the Claude API is reached through the worker\'s HTTPS_PROXY');
+  // Through the worker's own proxy, both kinds of request tunnel with CONNECT (kept alive).
+  const tunnel = apiProxy ? new HttpsProxyAgent(apiProxy, { keepAlive: true }) : undefined;
+  const agents = {
+    http: tunnel ?? new http.Agent({ keepAlive: true }),
+    https: tunnel ?? new https.Agent({ keepAlive: true }),
+  };
   return {
     mode: choice.mode,
     sandbox,
     workerDir,
     slots: new SlotPool(config.slots),
-    claude: { baseUrl: new URL(config.anthropicBaseUrl), agents },
+    claude: { baseUrl, agents },
     allowedHosts: config.allowedHosts,
+    upstream,
     outputMaxBytes: config.outputMaxBytes,
     close: () => {
       sandbox.close();
