@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { z } from 'zod';
@@ -59,6 +60,8 @@ const schema = z.object({
   CHAIN_DEPTH_LIMIT: intVar(8, 1, 100),
   KAFKA_BROKERS: optStrVar(),
   POLL_ALLOW_PRIVATE_HOSTS: hostAllowancesVar(),
+  // Names this orchestrator among several (in /api/status and Redis); default hostname-pid.
+  INSTANCE_ID: optStrVar().pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'may only contain letters, digits and _ . : - (at most 100)').optional()),
 });
 
 /** Every variable the orchestrator reads: all it takes from `.env` (see shared/env-sources). */
@@ -94,6 +97,8 @@ export interface OrchestratorConfig {
   kafkaConfigured: boolean;
   /** Non-public hosts polling triggers may reach (POLL_ALLOW_PRIVATE_HOSTS); empty: public addresses only. */
   pollAllowPrivateHosts: readonly HostAllowance[];
+  /** INSTANCE_ID: this orchestrator's name among the instances sharing the database and Redis. */
+  instanceId: string;
 }
 
 /** Reads a PEM file named by `name`; a ConfigError names the variable when it cannot be read or is not PEM. */
@@ -190,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig>
     chainDepthLimit: e.CHAIN_DEPTH_LIMIT,
     kafkaConfigured: Object.keys(env).some((k) => k.startsWith('KAFKA_') && env[k]),
     pollAllowPrivateHosts: Object.freeze(e.POLL_ALLOW_PRIVATE_HOSTS),
+    instanceId: e.INSTANCE_ID ?? `${os.hostname()}-${process.pid}`,
   });
 }

@@ -7,21 +7,25 @@ import { ApiKeyService } from './auth/api-keys';
 import { plaintextWarning, type OrchestratorConfig } from './config';
 import type { Db } from './db/knex';
 import { describeDatabase } from './db/target';
+import { Cluster } from './cluster/cluster';
+import { withRedisLock } from './cluster/redis-lock';
 import { attachFollowers } from './gateway/followers';
 import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
-import { WorkerRegistry } from './gateway/worker-registry';
+import { WorkerRegistry, type WorkerSummary } from './gateway/worker-registry';
 import { claudeTokenLine } from './domain/claude-token';
 import { createApp } from './http/app';
 import type { AppContext } from './http/context';
 import { Dispatcher } from './queues/dispatcher';
 import { startEventProcessing } from './queues/event-processing';
 import { createQueues, type Queues } from './queues/queues';
-import { buildAssignment, executionSecrets, type AssignmentDeps } from './services/assignment';
+import { buildAssignment, executionSecrets, timeoutOf, type AssignmentDeps } from './services/assignment';
 import { ClaudeTokenService } from './services/claude-token';
 import { onExecutionFinished, onProtocolMessage } from './services/event-bus';
 import type { BusDeps } from './services/events';
 import { OutputBus } from './services/output-bus';
 import { storeProtocolMessage } from './services/protocol-messages';
+import { recoverRuns, startRunRecovery, type RunRecoveryDeps } from './services/run-recovery';
+import { coordinateRuns, refuseSharedSqlite } from './services/run-coordination';
 import { RunTracker } from './services/run-tracker';
 import { createTriggerHooks } from './services/trigger-hooks';
 import { createWorkerEvents } from './services/worker-events';
@@ -52,6 +56,9 @@ export interface StartOptions {
   backoff?: Backoff;
 }
 
+/** How often each instance looks for running executions no live instance tracks. */
+const RECOVERY_INTERVAL_MS = 2_000;
+
 /** How long the orchestrator waits for a worker to confirm a cancel or timeout before deciding alone. */
 const STOP_GRACE_MS = 10_000;
 
@@ -81,30 +88,53 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (keyCheck.record) await recordMasterKeyCheck(db, config.masterKey, logger);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
-  const bus = new OutputBus();
+  // Shared with the other orchestrator instances of this deployment (same Redis, same QUEUE_PREFIX).
+  const cluster: Cluster<WorkerSummary> = new Cluster<WorkerSummary>({
+    redisUrl: config.redisUrl, prefix: config.queuePrefix, instanceId: config.instanceId, logger, workers: () => registry.summaries(),
+  });
+  const bus = new OutputBus({
+    publish: (executionId, message) => void cluster.bus.publishRun(executionId, message),
+    follow: (executionId, deliver) => cluster.bus.followRun(executionId, (m) => deliver(m as never)),
+  });
   const busDeps: BusDeps = { db, queues, logger };
-  const claudeToken = new ClaudeTokenService({ db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger });
+  const claudeToken = new ClaudeTokenService({
+    db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger,
+    // One instance refreshes at a time; every instance drops its copy of the row when it changes.
+    refreshLock: (work) => withRedisLock(cluster.redis, cluster.keys.lock('claude-token-refresh'), work, { ttlMs: 60_000, waitMs: 30_000 }),
+    storedChanged: () => void cluster.bus.send('cache-drop', { name: 'claude-token' }),
+  });
 
   let dispatcher: Dispatcher | undefined;
-  const registry = new WorkerRegistry<WorkerSocket>(() => dispatcher?.workersChanged());
+  const registry = new WorkerRegistry<WorkerSocket>(() => {
+    dispatcher?.workersChanged();
+    cluster.instances.beatSoon();
+  });
   // The gateway drops a revoked worker at once here; other orchestrators notice within a second.
   const workerTokens: WorkerTokenService = new WorkerTokenService({
     db, logger, connectedTokenIds: () => gateway.connectedTokenIds(), onRevoked: (id) => void gateway.revokeToken(id),
   });
   const gateway = new WorkerGateway({ workerToken: config.workerToken, tokens: workerTokens, logger, registry, tls: config.tls });
   if (!config.workerToken) logger.info('WORKER_TOKEN is not set: only enrolled worker tokens connect');
-  const tracker = new RunTracker({
-    db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS,
-    onFinished: async (e) => void (await onExecutionFinished(busDeps, e)),
-  });
   const assignmentDeps: AssignmentDeps = {
     db, masterKey: config.masterKey, defaultTimeoutMs: config.defaultTimeoutMs, claudeToken: () => claudeToken.current(),
   };
   const secretsFor = (e: Parameters<typeof executionSecrets>[1]) => executionSecrets(assignmentDeps, e);
+  const tracker = new RunTracker({
+    db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS,
+    secretsFor, owners: cluster.owners, announce: (type, fields) => cluster.bus.send(type, fields),
+    onFinished: async (e) => void (await onExecutionFinished(busDeps, e)),
+  });
+  // Runs no live instance tracks (their orchestrator died or restarted) are adopted by one that is.
+  const recovery: RunRecoveryDeps = {
+    db, logger, tracker, owners: cluster.owners, liveInstances: () => cluster.instances.liveIds(),
+    workerHere: (executionId, workerId) => workerId !== null && registry.findRunning(executionId) === workerId,
+  };
   dispatcher = new Dispatcher({
     db, logger, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, registry, gateway, tracker,
     buildAssignment: (e, persona) => buildAssignment(assignmentDeps, e, persona),
-    secretsFor,
+    timeoutFor: (e, persona) => timeoutOf(e, persona, config.defaultTimeoutMs),
+    owners: cluster.owners,
+    recoverRuns: async () => void (await recoverRuns(recovery)),
   });
   gateway.setHandler(
     createWorkerEvents({
@@ -121,7 +151,14 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     config, db, logger, queues, claudeToken, bus,
     hooks: createTriggerHooks(busDeps),
     workers: () => registry.summaries(),
-    control: { db, queues, logger, bus, tracker },
+    instances: async () => ({ self: cluster.instanceId, live: await cluster.instances.list() }),
+    control: {
+      db, queues, logger, bus, tracker,
+      cancelElsewhere: async (executionId) => {
+        await cluster.owners.requestCancel(executionId);
+        await cluster.bus.send('cancel-run', { executionId });
+      },
+    },
     apiKeys, audit,
     readiness,
     workerTokens,
@@ -138,21 +175,29 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   logger.info({ httpPort, wsPort, tls: Boolean(config.tls), db: describeDatabase(config.database), queuePrefix: config.queuePrefix }, 'orchestrator listening');
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
+  let recovering: { stop(): Promise<void> } | undefined;
+  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, caches: { 'claude-token': () => claudeToken.forgetCached() } });
   const stop = async () => {
     await new Promise<void>((resolve) => followers.close(() => resolve()));
     httpServer.closeAllConnections?.();
     await gateway.close();
     await events?.stop();
+    await recovering?.stop();
     await dispatcher!.close();
     tracker.close();
+    stopCoordinating();
     await claudeToken.stop();
     await audit.flush();
+    await cluster.stop();
     await queues.close();
     await db.destroy();
   };
   try {
     await waitForRedis({ ...waits, url: config.redisUrl });
+    await cluster.start();
+    await refuseSharedSqlite({ database: config.database, instances: cluster.instances, self: cluster.instanceId });
     await dispatcher.start();
+    recovering = startRunRecovery(recovery, RECOVERY_INTERVAL_MS);
     events = await startEventProcessing({ ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts });
   } catch (err) {
     await stop();

@@ -89,6 +89,7 @@ export function attachFollowers(server: http.Server, deps: FollowersDeps): Serve
         end: (e) => socket.emit('end', e),
       });
       subscriptions.set(executionId, off);
+      await off.ready;
       for (const l of await listOutput(deps.db, executionId, afterSeq)) send({ executionId, seq: l.seq, stream: l.stream, text: l.content });
       buffered.forEach(send);
       live = true;

@@ -5,6 +5,7 @@ import type { ApiKeyService } from '../auth/api-keys';
 import type { OrchestratorConfig } from '../config';
 import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
+import type { ClusterView } from '../services/status';
 import type { ClaudeTokenService } from '../services/claude-token';
 import type { WebhookRejections } from '../services/webhook-verification';
 import type { WorkerTokenService } from '../services/worker-tokens';
@@ -24,8 +25,10 @@ export interface AppContext {
   hooks: Hooks;
   /** The Claude connection (OAuth, injected token, CLAUDE_TOKEN); the dispatcher calls `current()`. */
   claudeToken: ClaudeTokenService;
-  /** Connected workers, for `/api/status`. */
+  /** Workers connected to this instance, for `/api/status`. */
   workers(): WorkerSummary[];
+  /** Every live orchestrator instance of the deployment (heartbeats in Redis), for `/api/status`. Absent: this one alone. */
+  instances?(): Promise<ClusterView>;
   /** Start-up state for `/health` (503 with the reason until ready). Absent: always ready. */
   readiness?: Readiness;
   /** Live output fan-out (SSE and socket.io followers). */

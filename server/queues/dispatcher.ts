@@ -3,12 +3,13 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { QUEUE_NAMES, type ExecutionJob } from '../../shared/queues';
 import type { AssignAck, AssignPayload, CancelPayload } from '../../shared/socket-events';
+import { claimExecution, unclaimExecution } from '../db/execution-claims';
 import * as executions from '../db/executions';
 import type { Execution } from '../db/executions';
 import { getPersona, type Persona } from '../db/personas';
 import type { WorkerRegistry } from '../gateway/worker-registry';
 import { AssignmentError } from '../services/assignment-error';
-import type { Run, RunTracker } from '../services/run-tracker';
+import type { Run, RunOwnership, RunTracker } from '../services/run-tracker';
 import { redisConnection } from './queues';
 
 export interface DispatcherDeps {
@@ -21,8 +22,12 @@ export interface DispatcherDeps {
   tracker: RunTracker;
   /** Everything the worker needs (prompt, env with secrets, timeout), and the secrets to scrub. */
   buildAssignment(execution: Execution, persona?: Persona): Promise<{ payload: AssignPayload; secrets: string[] }>;
-  /** The secret values of an execution, for scrubbing output of a run adopted after a restart. */
-  secretsFor(execution: Execution): Promise<string[]>;
+  /** The run's time limit: the execution's, else its persona's, else DEFAULT_TIMEOUT_MS (recorded at the claim). */
+  timeoutFor(execution: Execution, persona?: Persona): number;
+  /** Run ownership across orchestrator instances; absent with one orchestrator. */
+  owners?: RunOwnership;
+  /** Adopts runs left by dead owners; the dispatcher runs one pass before it takes jobs. */
+  recoverRuns?(): Promise<void>;
   /** Delay before a job over its persona's maxConcurrent is looked at again. */
   capacityRetryMs?: number;
   /** How long a job waits in memory for a free worker slot before going back to Redis (delayed). */
@@ -30,42 +35,58 @@ export interface DispatcherDeps {
 }
 
 /**
- * The execution dispatcher: a BullMQ worker on `executions` whose concurrency follows the connected
- * workers' total slots, so a burst waits in Redis. Each job holds until its run ends.
+ * The execution dispatcher: a BullMQ worker on `executions` whose concurrency follows the total
+ * slots of the workers connected to this instance (paused while it has none), so a burst waits in
+ * Redis and the instances with free slots take it (competing consumers). Each job holds until its
+ * run ends. The row is claimed in the database (`running` on the chosen worker, with the persona's
+ * `maxConcurrent` checked in the same transaction) before the worker is told: whatever instance dies
+ * when, a run is never handed out twice.
  */
 export class Dispatcher {
   private worker?: Worker<ExecutionJob>;
+  private running?: Promise<unknown>;
   private readonly slotWaiters = new Set<() => void>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
   /** Adopts runs left `running` by a previous orchestrator, then starts taking jobs. */
   async start(): Promise<void> {
-    for (const execution of await executions.listExecutionsByStatus(this.deps.db, 'running')) {
-      await this.adopt(execution).catch((err) => this.deps.logger.error({ err, executionId: execution.id }, 'could not adopt running execution'));
-    }
+    await this.deps.recoverRuns?.().catch((err) => this.deps.logger.error({ err }, 'could not adopt running executions'));
     this.worker = new Worker<ExecutionJob>(QUEUE_NAMES.executions, (job, token) => this.process(job, token), {
       connection: redisConnection(this.deps.redisUrl),
       prefix: this.deps.queuePrefix,
       concurrency: this.concurrency(),
-      // Runs last minutes; the lock is renewed while the processor waits, and a crashed
-      // orchestrator's jobs come back as stalled and are adopted (see process()).
-      lockDuration: 60_000,
-      stalledInterval: 30_000,
+      autorun: false,
+      // Runs last minutes; the lock is renewed while the processor waits. A dead orchestrator's jobs
+      // come back as stalled within lockDuration + stalledInterval and are adopted (see process()).
+      lockDuration: 20_000,
+      stalledInterval: 10_000,
       maxStalledCount: 3,
     });
     this.worker.on('error', (err) => this.deps.logger.error({ err, queue: QUEUE_NAMES.executions }, 'dispatcher worker error'));
+    this.running = this.worker.run().catch((err) => this.deps.logger.error({ err, queue: QUEUE_NAMES.executions }, 'dispatcher stopped'));
+    this.workersChanged();
   }
 
-  /** Called when workers or slots change: follows total slots and wakes jobs waiting for one. */
+  /**
+   * Called when workers or slots change: follows this instance's total slots (pausing intake while
+   * it has no worker, so jobs go to instances that have) and wakes jobs waiting for a slot.
+   */
   workersChanged(): void {
-    if (this.worker) this.worker.concurrency = this.concurrency();
+    const w = this.worker;
+    if (w) {
+      const slots = this.deps.registry.totalSlots();
+      w.concurrency = this.concurrency();
+      if (slots === 0 && !w.isPaused()) void w.pause(true);
+      else if (slots > 0 && w.isPaused()) w.resume();
+    }
     for (const wake of [...this.slotWaiters]) wake();
   }
 
   async close(): Promise<void> {
     for (const wake of [...this.slotWaiters]) wake();
     await this.worker?.close(true);
+    await this.running;
   }
 
   private concurrency(): number {
@@ -82,13 +103,9 @@ export class Dispatcher {
     }
     const execution = await executions.getExecution(db, executionId);
     if (!execution || execution.status === 'completed' || execution.status === 'failed' || execution.status === 'cancelled') return 'skipped';
-    if (execution.status === 'running') {
-      await (await this.adopt(execution)).done;
-      return 'finished';
-    }
+    if (execution.status === 'running') return this.adoptOrLeave(execution);
 
     const persona = execution.personaId ? await getPersona(db, execution.personaId) : undefined;
-    const maxConcurrent = persona ? persona.maxConcurrent : Number.POSITIVE_INFINITY;
     let worker = registry.pickFree();
     if (!worker) {
       await this.waitForSlot(this.deps.slotWaitMs ?? 1000);
@@ -96,16 +113,34 @@ export class Dispatcher {
       if ((await executions.getExecution(db, executionId))?.status !== 'queued') return 'skipped';
       worker = registry.pickFree();
     }
-    // From here to track()/reserve() nothing awaits: the capacity check and the claim are one tick.
-    if (persona && tracker.activeForPersona(persona.id) >= maxConcurrent) {
-      return this.retryLater(job, token, this.deps.capacityRetryMs ?? 300, 'persona at maxConcurrent');
-    }
     if (!worker || !registry.reserve(worker.workerId, executionId)) {
       return this.retryLater(job, token, 250, 'no free worker slot');
     }
-    const run = tracker.track({ executionId, personaId: execution.personaId, workerId: worker.workerId, secrets: [] });
+    const workerId = worker.workerId;
+    const startedAt = new Date().toISOString();
+    const timeoutMs = this.deps.timeoutFor(execution, persona);
+    // Tracked and owned before the row says `running`, so no recovery pass (here or on another
+    // instance) takes it for an orphan; untrack() gives the slot and the ownership back.
+    const run = tracker.track({ executionId, personaId: execution.personaId, workerId, secrets: [], startedAt });
+    let claim: Awaited<ReturnType<typeof claimExecution>>;
     try {
-      return await this.assignAndWait(job, token, execution, run, persona);
+      await this.deps.owners?.claim(executionId);
+      claim = await claimExecution(db, {
+        executionId, personaId: execution.personaId, maxConcurrent: persona ? persona.maxConcurrent : Number.POSITIVE_INFINITY,
+        workerId, startedAt, timeoutMs,
+      });
+    } catch (err) {
+      tracker.untrack(executionId);
+      throw err;
+    }
+    if (claim !== 'claimed') {
+      tracker.untrack(executionId);
+      if (claim === 'not_queued') return 'skipped';
+      return this.retryLater(job, token, this.deps.capacityRetryMs ?? 300, 'persona at maxConcurrent');
+    }
+    const claimed: Execution = { ...execution, status: 'running', workerId, startedAt, timeoutMs, updatedAt: startedAt };
+    try {
+      return await this.assignAndWait(job, token, claimed, run, persona);
     } catch (err) {
       // Delayed, or failed after giving the run back (untracked): BullMQ retries the job.
       if (err instanceof DelayedError || !tracker.get(executionId)) throw err;
@@ -117,7 +152,20 @@ export class Dispatcher {
     }
   }
 
-  /** Builds the assignment, hands it to the reserved worker, marks the row running, and waits for the end. */
+  /**
+   * A job for a run already `running` (its orchestrator died, the job came back as stalled): adopt
+   * the run unless a live instance owns it (its worker re-attached there), in which case the run
+   * lives on there and this job is done.
+   */
+  private async adoptOrLeave(execution: Execution): Promise<string> {
+    const { tracker, registry, owners } = this.deps;
+    if (owners && !(await owners.claimIfOrphan(execution.id))) return 'owned_elsewhere';
+    const workerHere = registry.findRunning(execution.id) === execution.workerId;
+    await (await tracker.adopt(execution, { workerHere })).done;
+    return 'finished';
+  }
+
+  /** Builds the assignment, hands it to the worker the row was claimed for, and waits for the end. */
   private async assignAndWait(job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run, persona?: Persona): Promise<string> {
     const { db, tracker, logger } = this.deps;
     const executionId = execution.id;
@@ -134,23 +182,23 @@ export class Dispatcher {
 
     const ack = await this.deps.gateway.assign(workerId, assignment.payload);
     if (!ack.accepted) {
+      if (run.cancelRequested) {
+        await tracker.finish(executionId, { status: 'cancelled', error: 'cancelled' });
+        return 'cancelled';
+      }
+      // Back to `queued` while still owned here, then let go: no other instance adopts it in between.
+      await unclaimExecution(db, executionId, workerId, new Date().toISOString());
       tracker.untrack(executionId);
       logger.info({ executionId, workerId, reason: ack.reason }, 'worker refused assignment; requeueing');
       return this.retryLater(job, token, 200, `worker refused: ${ack.reason ?? 'unknown'}`);
     }
-    const startedAt = new Date().toISOString();
-    let moved: Execution | undefined;
-    try {
-      moved = await executions.transitionExecution(db, executionId, ['queued'], {
-        status: 'running', workerId, startedAt, updatedAt: startedAt, timeoutMs: assignment.payload.timeoutMs,
-      });
-    } finally {
-      // A result that arrived meanwhile waited for this (see Run.assigned).
-      run.markAssigned();
+    // A result that arrives from now on finishes the run (it waited for this, see Run.assigned).
+    run.markAssigned();
+    if (tracker.get(executionId) === run) {
+      tracker.started(run, execution.startedAt ?? new Date().toISOString(), assignment.payload.timeoutMs);
+      // Cancelled (or timed out) while the worker was being told: it has the run now, tell it again.
+      if (run.cancelRequested || run.timedOut) this.deps.gateway.cancel(workerId, { executionId, reason: run.timedOut ? 'timeout' : 'cancelled' });
     }
-    // Not moved: cancelled while we were assigning; stop it on the worker, whose result closes the run.
-    if (!moved) tracker.cancel(executionId);
-    else tracker.started(run, startedAt, assignment.payload.timeoutMs);
     await run.done;
     return 'finished';
   }
@@ -173,28 +221,5 @@ export class Dispatcher {
       const timer = setTimeout(wake, ms);
       this.slotWaiters.add(wake);
     });
-  }
-
-  /**
-   * Takes charge of an execution already `running` (orchestrator restart): it is kept if its worker
-   * reclaims it within the grace, and fails `worker_disconnected` otherwise. Timeout still applies.
-   */
-  private async adopt(execution: Execution) {
-    const { tracker, registry } = this.deps;
-    const existing = tracker.get(execution.id);
-    if (existing) return existing;
-    const secrets = await this.deps.secretsFor(execution).catch(() => []);
-    // Only the worker the run was assigned to may reclaim it; another claiming it is refused (and told to stop it).
-    const claimedBy = registry.findRunning(execution.id) === execution.workerId ? execution.workerId : undefined;
-    const run = tracker.track({
-      executionId: execution.id, personaId: execution.personaId, workerId: claimedBy ?? execution.workerId, secrets, startedAt: execution.startedAt,
-    });
-    run.markAssigned(); // already `running` in the database
-    if (!claimedBy) tracker.awaitWorker(run);
-    const timeoutMs = execution.timeoutMs ?? 0;
-    if (timeoutMs > 0 && execution.startedAt) {
-      tracker.startTimeout(run, Math.max(0, Date.parse(execution.startedAt) + timeoutMs - Date.now()));
-    }
-    return run;
   }
 }

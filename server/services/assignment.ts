@@ -71,6 +71,11 @@ async function tokenOf(deps: AssignmentDeps): Promise<string> {
   return token;
 }
 
+/** A run's time limit: the execution's own, else its persona's, else the default (DEFAULT_TIMEOUT_MS). */
+export function timeoutOf(execution: Pick<Execution, 'timeoutMs'>, persona: Pick<Persona, 'timeoutMs'> | undefined, defaultTimeoutMs: number): number {
+  return execution.timeoutMs ?? persona?.timeoutMs ?? defaultTimeoutMs;
+}
+
 /**
  * Everything a worker needs for one execution: the assembled prompt (raw prompt without a persona),
  * the env (decrypted credentials + Claude token), timeout (request, else persona, else default),
@@ -99,7 +104,7 @@ export async function buildAssignment(
     executionId: execution.id,
     prompt,
     env: { ...credentials.env, ...claudeTokenEnv(token) },
-    timeoutMs: execution.timeoutMs ?? persona?.timeoutMs ?? deps.defaultTimeoutMs,
+    timeoutMs: timeoutOf(execution, persona, deps.defaultTimeoutMs),
     allowedTools: persona?.allowedTools ?? DEFAULT_ALLOWED_TOOLS,
     allowedHosts: persona?.allowedHosts ?? [],
     model: modelFromProfile(persona?.modelProfile ?? null),

@@ -1,7 +1,8 @@
 /**
- * One database row kept in memory by its only writer: `read()` loads it once, and every write goes
- * through `write()`, which drops the copy before and after (even when the write fails). A read that
- * started before a write never stores the old row, thanks to a generation counter.
+ * One database row kept in memory: `read()` loads it once, and every write goes through `write()`,
+ * which drops the copy before and after (even when the write fails). A read that started before a
+ * write never stores the old row, thanks to a generation counter. Other processes that write the
+ * row make this one `forget()` it (the orchestrators tell each other over Redis).
  */
 export class CachedRow<T> {
   private cache?: { row: T | undefined };
@@ -26,7 +27,8 @@ export class CachedRow<T> {
     }
   }
 
-  private forget(): void {
+  /** Drops the copy (another process changed the row); the next read loads it. */
+  forget(): void {
     this.generation += 1;
     this.cache = undefined;
   }

@@ -38,6 +38,13 @@ export interface ClaudeTokenDeps {
   pendingTtlMs?: number;
   /** Timeout of one token-endpoint request (default 15 s). */
   requestTimeoutMs?: number;
+  /**
+   * Runs a refresh while holding a lock shared by every orchestrator (a Redis lock), so one
+   * instance at a time spends the refresh token. Absent: one orchestrator, no lock needed.
+   */
+  refreshLock?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The stored row changed here: the other orchestrators must drop their copy (see forgetCached). */
+  storedChanged?: () => void;
 }
 
 export type { ClaudeTokenStatus, TokenSource };
@@ -55,8 +62,8 @@ export class ClaudeTokenService {
   private lastError: string | null = null;
   private lastFailureAt = 0;
   /**
-   * The stored token row, kept in memory: this service is the only writer of the row (one
-   * orchestrator process). Saves a read (and a query) per dispatched execution.
+   * The stored token row, kept in memory: saves a read (and a query) per dispatched execution.
+   * Every write here goes through it, and other orchestrators' writes make it `forgetCached()`.
    */
   private readonly stored = new CachedRow<repo.StoredToken>(() => repo.getToken(this.deps.db));
   private readonly now: () => number;
@@ -105,24 +112,41 @@ export class ClaudeTokenService {
     const body = { grant_type: 'authorization_code', code, state, client_id: clientId, redirect_uri: redirectUri, code_verifier: verifier };
     const tokens = await requestTokens(this.endpoint, body, [code, verifier]);
     const now = this.now();
-    await this.stored.write(() => repo.upsertToken(this.deps.db, { ...this.sealTokens(tokens, null, now), source: 'oauth', refreshedAt: null, createdAt: iso(now) }));
+    await this.write(() => repo.upsertToken(this.deps.db, { ...this.sealTokens(tokens, null, now), source: 'oauth', refreshedAt: null, createdAt: iso(now) }));
     this.lastError = null;
     this.deps.logger.info({ expiresIn: tokens.expires_in ?? null }, 'Claude subscription connected through OAuth');
     return this.status();
   }
 
-  /** Refreshes the stored OAuth token now. 409 when nothing refreshable is stored. Concurrent calls share one request. */
+  /**
+   * Refreshes the stored OAuth token now. 409 when nothing refreshable is stored. Concurrent calls
+   * share one request; across orchestrators one refreshes at a time, and one that waited for the
+   * lock finds the row already refreshed and uses it.
+   */
   refresh(): Promise<ClaudeTokenStatus> {
-    this.inFlight ??= this.doRefresh().finally(() => {
+    this.inFlight ??= this.lockedRefresh().finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
   }
 
+  private async lockedRefresh(): Promise<ClaudeTokenStatus> {
+    const lock = this.deps.refreshLock;
+    if (!lock) return this.doRefresh();
+    const before = (await this.stored.read())?.updatedAt;
+    return lock(async () => {
+      // Read afresh: another orchestrator may have refreshed while we waited for the lock.
+      this.stored.forget();
+      const row = await this.stored.read();
+      if (row && before !== undefined && row.updatedAt !== before) return this.status();
+      return this.doRefresh();
+    });
+  }
+
   /** Stores a token given directly (POST /api/token). It replaces any stored token and is never refreshed. */
   async injectToken(token: string, opts: { expiresAt?: string } = {}): Promise<ClaudeTokenStatus> {
     const now = iso(this.now());
-    await this.stored.write(() => repo.upsertToken(this.deps.db, {
+    await this.write(() => repo.upsertToken(this.deps.db, {
       source: 'manual', accessTokenEnc: this.seal(token), refreshTokenEnc: null, tokenType: null, scope: null,
       expiresAt: opts.expiresAt ? new Date(opts.expiresAt).toISOString() : null, refreshedAt: null, createdAt: now, updatedAt: now,
     }));
@@ -171,7 +195,7 @@ export class ClaudeTokenService {
 
   /** Forgets the stored token; CLAUDE_TOKEN, if set, stays in use. */
   async disconnect(): Promise<ClaudeTokenStatus> {
-    const removed = await this.stored.write(() => repo.deleteToken(this.deps.db));
+    const removed = await this.write(() => repo.deleteToken(this.deps.db));
     this.lastError = null;
     if (removed) this.deps.logger.info('stored Claude token removed');
     return this.status();
@@ -218,7 +242,7 @@ export class ClaudeTokenService {
       throw err;
     }
     const fields = this.sealTokens(tokens, row.refreshTokenEnc, this.now());
-    const changed = await this.stored.write(() => repo.updateTokenIfUnchanged(this.deps.db, row.updatedAt, {
+    const changed = await this.write(() => repo.updateTokenIfUnchanged(this.deps.db, row.updatedAt, {
       ...fields, scope: fields.scope ?? row.scope, tokenType: fields.tokenType ?? row.tokenType, refreshedAt: fields.updatedAt,
     }));
     if (!changed) this.deps.logger.info('Claude token changed while refreshing; the refreshed token was discarded');
@@ -240,6 +264,20 @@ export class ClaudeTokenService {
       expiresAt: expiresAtFrom(nowMs, t.expires_in),
       updatedAt: iso(nowMs),
     };
+  }
+
+  /** Writes the row through the cache and tells the other orchestrators to drop theirs. */
+  private async write<R>(work: () => Promise<R>): Promise<R> {
+    try {
+      return await this.stored.write(work);
+    } finally {
+      this.deps.storedChanged?.();
+    }
+  }
+
+  /** Another orchestrator changed the stored token: read it afresh next time. */
+  forgetCached(): void {
+    this.stored.forget();
   }
 
   private seal(secret: string): string {

@@ -22,6 +22,11 @@ export interface ExecutionControlDeps {
   cancelWaitMs?: number;
   /** How long a cancel waits for Redis to answer a PING before it answers 503 (default 1500 ms). */
   redisProbeMs?: number;
+  /**
+   * With several orchestrators: asks the instance that tracks a running execution to cancel it
+   * (and whoever adopts it later, if none does now). Absent: only runs tracked here can be stopped.
+   */
+  cancelElsewhere?(executionId: string): Promise<void>;
 }
 
 const REDIS_PROBE_MS = 1500;
@@ -99,8 +104,21 @@ export async function cancelExecution(deps: ExecutionControlDeps, id: string): P
   } else if (run) {
     deps.tracker!.cancel(id);
     await withTimeout(run.done, deps.cancelWaitMs ?? 15_000);
+  } else if (deps.cancelElsewhere) {
+    await deps.cancelElsewhere(id);
+    await finished(deps, id, deps.cancelWaitMs ?? 15_000);
   } else {
     throw new ConflictError(`execution '${id}' is running on a worker this orchestrator is not tracking yet; retry shortly`);
   }
   return (await executions.getExecution(deps.db, id))!;
+}
+
+/** Resolves once the execution has a final status (decided by another orchestrator: polled) or `ms` passed. */
+async function finished(deps: ExecutionControlDeps, id: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const e = await executions.getExecution(deps.db, id);
+    if (!e || executions.TERMINAL_STATUSES.includes(e.status)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -41,6 +41,20 @@ export interface Run {
   resolve(): void;
 }
 
+/**
+ * Who owns each run among several orchestrator instances (cluster/run-owners.ts). Absent: one
+ * orchestrator, which owns every run.
+ */
+export interface RunOwnership {
+  readonly instanceId: string;
+  claim(executionId: string): Promise<void>;
+  claimIfOrphan(executionId: string): Promise<boolean>;
+  ownersOf(executionIds: string[]): Promise<Array<string | null>>;
+  forget(executionId: string): Promise<void>;
+  releaseIfMine(executionId: string): Promise<void>;
+  cancelRequested(executionId: string): Promise<boolean>;
+}
+
 export interface RunTrackerDeps {
   db: Knex;
   logger: Logger;
@@ -53,13 +67,21 @@ export interface RunTrackerDeps {
   stopGraceMs: number;
   /** Called after an execution reached a final status (chain triggers); errors are logged. */
   onFinished?: (execution: Execution) => Promise<void>;
+  /** The secret values of an execution, to scrub the output of a run adopted here. */
+  secretsFor?: (execution: Execution) => Promise<string[]>;
+  /** Run ownership across orchestrator instances; absent with one orchestrator. */
+  owners?: RunOwnership;
+  /** Tells the other instances (cluster bus): `run-ended`, `run-adopted`. */
+  announce?: (type: 'run-ended' | 'run-adopted', fields: { executionId: string }) => Promise<void>;
   clock?: () => Date;
 }
 
 /**
  * The orchestrator's view of runs in flight: timeouts, cancellation, worker loss, and the one place
  * an execution reaches its final status. Every finisher goes through `finish`, which moves the row
- * only from queued/running, so a late result, a timeout and a disconnect cannot both win.
+ * only from queued/running, so a late result, a timeout and a disconnect cannot both win — on one
+ * instance or several (the database decides). With several instances each run is tracked by its
+ * owner (see RunOwnership); the others record what its worker sends them and tell the owner.
  */
 export class RunTracker {
   private readonly runs = new Map<string, Run>();
@@ -73,14 +95,7 @@ export class RunTracker {
     return this.runs.get(executionId);
   }
 
-  /** Runs of one persona in flight; the dispatcher compares it with maxConcurrent. */
-  activeForPersona(personaId: string): number {
-    let n = 0;
-    for (const r of this.runs.values()) if (r.personaId === personaId) n++;
-    return n;
-  }
-
-  /** Starts tracking; synchronous so the capacity check and the reservation happen in one tick. */
+  /** Starts tracking (the caller has claimed the run: the row, and its ownership with several instances). */
   track(opts: { executionId: string; personaId: string | null; workerId: string | null; secrets: string[]; startedAt?: string | null }): Run {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
@@ -95,7 +110,7 @@ export class RunTracker {
     return run;
   }
 
-  /** Forgets a run that never started (assignment refused); the execution stays queued. */
+  /** Forgets a run that never started (assignment refused); the execution goes back to the queue. */
   untrack(executionId: string): void {
     const run = this.runs.get(executionId);
     if (!run) return;
@@ -103,6 +118,44 @@ export class RunTracker {
     this.runs.delete(executionId);
     this.deps.registry.release(run.workerId, executionId);
     run.markAssigned();
+    this.deps.owners?.releaseIfMine(executionId).catch((err: Error) => this.deps.logger.warn({ err: err.message, executionId }, 'could not release run ownership'));
+  }
+
+  /**
+   * Stops tracking a run without deciding anything: another instance took it over (its worker
+   * re-attached there) or recorded its end. Whoever waits on the run here (the dispatcher's job) is released.
+   */
+  release(executionId: string): boolean {
+    const run = this.runs.get(executionId);
+    if (!run) return false;
+    this.clearTimers(run);
+    this.runs.delete(executionId);
+    this.deps.registry.release(run.workerId, executionId);
+    run.markAssigned();
+    run.resolve();
+    return true;
+  }
+
+  /**
+   * Takes charge of an execution already `running` whose owner is gone (an orchestrator restarted
+   * or died) or whose worker re-attached here: it is kept if its worker is (or comes back) within
+   * the grace, and fails `worker_disconnected` otherwise. The timeout still counts from its start;
+   * a cancel asked for while nobody tracked it is carried out now.
+   */
+  async adopt(execution: Execution, opts: { workerHere: boolean }): Promise<Run> {
+    const existing = this.runs.get(execution.id);
+    if (existing) return existing;
+    const secrets = (await this.deps.secretsFor?.(execution).catch(() => [])) ?? [];
+    const again = this.runs.get(execution.id);
+    if (again) return again;
+    const run = this.track({ executionId: execution.id, personaId: execution.personaId, workerId: execution.workerId, secrets, startedAt: execution.startedAt });
+    run.markAssigned(); // already `running` in the database
+    if (!opts.workerHere) this.awaitWorker(run);
+    const timeoutMs = execution.timeoutMs ?? 0;
+    if (timeoutMs > 0 && execution.startedAt) this.startTimeout(run, Math.max(0, Date.parse(execution.startedAt) + timeoutMs - this.now().getTime()));
+    this.deps.logger.info({ executionId: execution.id, workerId: execution.workerId, workerHere: opts.workerHere }, 'adopted a running execution');
+    if (await this.deps.owners?.cancelRequested(execution.id).catch(() => false)) this.cancel(execution.id);
+    return run;
   }
 
   /** The assignment is built: output from now on is scrubbed of these values. */
@@ -134,6 +187,18 @@ export class RunTracker {
     return true;
   }
 
+  /**
+   * A worker re-attached here with a run this instance does not track (its orchestrator died, or
+   * it failed over to this one): this instance owns the run from now on, and the one that tracked
+   * it (if alive) lets go when it hears `run-adopted`.
+   */
+  async takeOver(execution: Execution): Promise<Run> {
+    await this.deps.owners?.claim(execution.id);
+    const run = await this.adopt(execution, { workerHere: true });
+    await this.deps.announce?.('run-adopted', { executionId: execution.id });
+    return run;
+  }
+
   /** A worker went away: its runs fail unless it re-registers with them within the grace. */
   workerDisconnected(workerId: string): void {
     for (const run of this.runs.values()) if (run.workerId === workerId) this.awaitWorker(run);
@@ -149,9 +214,21 @@ export class RunTracker {
   /** Starts the grace for a run whose worker is not connected (idempotent). */
   awaitWorker(run: Run): void {
     if (run.graceTimer) return;
-    run.graceTimer = this.addTimer(run, this.deps.workerGraceMs, () =>
-      void this.finish(run.executionId, { status: 'failed', error: 'worker_disconnected' }),
-    );
+    run.graceTimer = this.addTimer(run, this.deps.workerGraceMs, () => void this.graceOver(run));
+  }
+
+  /** The worker did not come back here: fail the run, unless another instance took it over meanwhile. */
+  private async graceOver(run: Run): Promise<void> {
+    const owners = this.deps.owners;
+    if (owners) {
+      const [owner] = await owners.ownersOf([run.executionId]).catch(() => [null]);
+      if (owner && owner !== owners.instanceId) {
+        this.deps.logger.info({ executionId: run.executionId, owner }, 'run taken over by another orchestrator; no longer tracked here');
+        this.release(run.executionId);
+        return;
+      }
+    }
+    await this.finish(run.executionId, { status: 'failed', error: 'worker_disconnected' });
   }
 
   /**
@@ -208,6 +285,7 @@ export class RunTracker {
       });
       const final = moved ?? (await executions.getExecution(this.deps.db, executionId));
       if (!final) return undefined;
+      if (moved) this.afterEnd(executionId);
       this.deps.bus.publishEnd({ executionId, status: final.status, error: final.error });
       if (moved) {
         this.deps.logger.info({ executionId, status: final.status, error: final.error, durationMs: final.durationMs }, 'execution finished');
@@ -220,6 +298,13 @@ export class RunTracker {
       run?.markAssigned();
       run?.resolve();
     }
+  }
+
+  /** The run is over: nobody owns it any more, and an instance that tracked it lets go. */
+  private afterEnd(executionId: string): void {
+    const log = (err: Error) => this.deps.logger.warn({ err: err.message, executionId }, 'could not tell the other orchestrators a run ended');
+    this.deps.owners?.forget(executionId).catch(log);
+    this.deps.announce?.('run-ended', { executionId }).catch(log);
   }
 
   /** Asks the worker to stop the run; if it does not answer in time, decide alone. */

@@ -49,12 +49,15 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
     onRegistered(workerId, running) {
       const unknown = tracker.workerRegistered(workerId, running);
       for (const executionId of unknown) {
-        void executions.getExecution(db, executionId).then((e) => {
+        void executions.getExecution(db, executionId).then(async (e) => {
           if (!e || e.status !== 'running' || e.workerId !== workerId) {
             logger.warn({ workerId, executionId }, 'worker runs an execution the orchestrator does not; cancelling it');
             deps.gateway.cancel(workerId, { executionId, reason: 'cancelled' });
+            return;
           }
-        });
+          // Its run, tracked by no one here: the worker came from another (or a previous) orchestrator.
+          await tracker.takeOver(e);
+        }).catch((err: unknown) => logger.error({ err, workerId, executionId }, 'could not take over a re-attached run'));
       }
       deps.workersChanged();
     },

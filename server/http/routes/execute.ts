@@ -85,6 +85,8 @@ async function followOverSse(ctx: AppContext, req: Request, res: Response): Prom
   req.on('close', unsubscribe);
 
   session = await createSession(req, res, { keepAlive: 15_000 });
+  // Other orchestrator instances' output reaches us once Redis confirmed the subscription.
+  await unsubscribe.ready;
   for (const line of await listOutput(ctx.db, id, lastSeq)) send({ executionId: id, seq: line.seq, stream: line.stream, text: line.content });
   for (const e of buffered) send(e);
   live = true;

@@ -10,6 +10,7 @@ export function systemRouter(ctx: AppContext): Router {
   r.get('/status', requireRole('reader'), async (_req, res) => {
     res.json(await systemStatus({
       db: ctx.db, queues: ctx.queues, logger: ctx.logger, workers: () => ctx.workers(), claudeStatus: () => ctx.claudeToken.status(),
+      instances: ctx.instances && (() => ctx.instances!()),
       webhookRejections: () => ctx.webhookRejections?.snapshot() ?? {},
     }));
   });
