@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 /**
- * `npm test` — runs every test, then prints ONE last line: `tests: N passed, N failed`.
+ * `npm test` — runs every test on both record stores, then prints ONE last line:
+ * `tests: N passed, N failed` (the sum of both passes).
  *
  * 1. Builds (tsc -p tsconfig.build.json): the e2e suites spawn the compiled dist/ files.
  *    A failed build still lets the tests run, but counts as one failure.
  * 2. Makes sure a Redis answers (REDIS_URL, default redis://127.0.0.1:6379); if none does, starts a
  *    private redis-server without persistence in a temp dir and stops it at the end.
- * 3. Runs jest with REDIS_URL and a unique TEST_RUN_ID exported; extra arguments go to jest
- *    (`npm test -- test/unit`). If jest finishes but does not exit (a test left a handle open),
- *    it is killed after a grace period and that counts as a failure.
+ * 3. Pass 1, SQLite: runs jest with REDIS_URL, TEST_DB=sqlite and a unique TEST_RUN_ID exported.
+ * 4. Pass 2, PostgreSQL: makes sure a PostgreSQL answers (PG_TEST_URL, default
+ *    postgres://postgres@127.0.0.1:5432/postgres; if none does and Debian's postgresql is installed,
+ *    starts a private throw-away cluster, see scripts/ensure-postgres.ts), migrates a template
+ *    database pc_test_<run>_template, and runs jest again with TEST_DB=postgres: every test database
+ *    is a copy of the template, dropped by its test; whatever a crashed test left of this run's
+ *    pc_test_<run>_* databases is dropped at the end. No PostgreSQL to be had counts as one failure.
+ *    TEST_BACKENDS=sqlite (or postgres) runs one pass only.
+ * Extra arguments go to jest in both passes (`npm test -- test/unit`). If jest finishes but does not
+ * exit (a test left a handle open), it is killed after a grace period and that counts as a failure.
  *
  * Plain JavaScript so that it runs before anything is compiled.
  */
@@ -23,12 +31,21 @@ const ROOT = path.resolve(__dirname, '..');
 const EXIT_GRACE_MS = 30_000;
 const note = (line) => process.stderr.write(`[test] ${line}\n`);
 
+const BACKENDS = ['sqlite', 'postgres'];
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-test-run-'));
   let extraFailures = 0;
   let redis;
   try {
     if (!build()) extraFailures += 1;
+
+    const backends = (process.env.TEST_BACKENDS || BACKENDS.join(',')).split(',').map((b) => b.trim()).filter(Boolean);
+    const unknown = backends.filter((b) => !BACKENDS.includes(b));
+    if (unknown.length || backends.length === 0) {
+      note(`TEST_BACKENDS: unknown ${unknown.join(', ') || '(empty)'}; expected a comma-separated list of ${BACKENDS.join(', ')}`);
+      return { passed: 0, failed: extraFailures + 1 };
+    }
 
     const { ensureRedis, RedisUnavailableError } = require(path.join(ROOT, 'dist/scripts/ensure-redis.js'));
     try {
@@ -40,15 +57,58 @@ async function main() {
     }
     note(`Redis: ${redis.url}${redis.started ? ' (private, stopped at the end)' : ''}`);
 
-    const result = await runJest(tmp, {
-      ...process.env,
-      REDIS_URL: redis.url,
-      TEST_RUN_ID: `${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`,
-    });
-    return { passed: result.passed, failed: result.failed + extraFailures };
+    const runId = `${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
+    const base = { ...process.env, REDIS_URL: redis.url, TEST_RUN_ID: runId };
+    const totals = { passed: 0, failed: extraFailures };
+    for (const [i, backend] of backends.entries()) {
+      note(`pass ${i + 1}/${backends.length}: ${backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`);
+      const started = Date.now();
+      const result = backend === 'sqlite'
+        ? await runJest(tmp, 'sqlite', { ...base, TEST_DB: 'sqlite' })
+        : await postgresPass(tmp, base, runId);
+      note(`pass ${i + 1}/${backends.length} (${backend}): ${result.passed} passed, ${result.failed} failed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      totals.passed += result.passed;
+      totals.failed += result.failed;
+    }
+    return totals;
   } finally {
     if (redis) await redis.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The PostgreSQL pass: a server, a migrated template for this run, jest, then this run's leftovers dropped. */
+async function postgresPass(tmp, base, runId) {
+  const { ensurePostgres, PostgresUnavailableError } = require(path.join(ROOT, 'dist/scripts/ensure-postgres.js'));
+  const dbs = require(path.join(ROOT, 'dist/scripts/test-databases.js'));
+  let pg;
+  try {
+    pg = await ensurePostgres({ url: process.env.PG_TEST_URL, log: note });
+  } catch (err) {
+    note(err instanceof PostgresUnavailableError ? err.message : err.stack);
+    note('the PostgreSQL pass needs a PostgreSQL; none is reachable, so it did not run (one failure)');
+    return { passed: 0, failed: 1 };
+  }
+  note(`PostgreSQL: ${pg.url.replace(/:[^:@/]*@/, ':***@')}${pg.started ? ' (private, stopped at the end)' : ''}`);
+  const prefix = dbs.runPrefix(runId);
+  try {
+    const template = `${prefix}template`;
+    try {
+      await dbs.createMigratedTemplate(pg.url, template);
+    } catch (err) {
+      note(`could not make the template database ${template}: ${err.stack}`);
+      return { passed: 0, failed: 1 };
+    }
+    return await runJest(tmp, 'postgres', { ...base, TEST_DB: 'postgres', PG_TEST_URL: pg.url, PG_TEST_TEMPLATE: template });
+  } finally {
+    try {
+      const left = await dbs.dropDatabasesWithPrefix(pg.url, prefix);
+      const strays = left.filter((n) => !n.endsWith('_template'));
+      if (strays.length) note(`dropped ${strays.length} database(s) a test left behind: ${strays.join(', ')}`);
+    } catch (err) {
+      note(`could not drop this run's databases (${prefix}*): ${err.message}`);
+    }
+    await pg.stop();
   }
 }
 
@@ -67,8 +127,8 @@ function build() {
 }
 
 /** Runs jest with its normal output on the terminal; counts come from its --json report. */
-function runJest(tmp, env) {
-  const report = path.join(tmp, 'jest-report.json');
+function runJest(tmp, label, env) {
+  const report = path.join(tmp, `jest-report-${label}.json`);
   const jest = require.resolve('jest/bin/jest', { paths: [ROOT] });
   const args = [jest, '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
   return new Promise((resolve) => {

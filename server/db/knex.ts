@@ -3,7 +3,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
 import { dialectOf } from './dialect';
-import { normalizePostgresSchema, pgTypes, withMigrationLock } from './postgres';
+import { encodeBindings, normalizePostgresSchema, pgTypes, withMigrationLock } from './postgres';
 import { cachePreparedStatements } from './statement-cache';
 import type { DatabaseTarget } from './target';
 
@@ -72,7 +72,15 @@ function openPostgres(url: string, poolMax: number): Db {
   return knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: 'personas-cloud', types: pgTypes } as Knex.PgConnectionConfig,
-    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    pool: {
+      min: 0,
+      max: poolMax,
+      idleTimeoutMillis: 30_000,
+      afterCreate: (conn: { query: (...args: unknown[]) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        encodeBindings(conn);
+        done(null, conn);
+      },
+    },
     acquireConnectionTimeout: 30_000,
   });
 }

@@ -8,18 +8,60 @@ import { types } from 'pg';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+const TEXT_OID = 25;
+const VARCHAR_OID = 1043;
+
+/**
+ * PostgreSQL's text cannot hold U+0000, which SQLite stores like any character (a CLI's output, a
+ * path parameter). Strings bound to a statement carry it as U+FFFF '0' (and a real U+FFFF, a
+ * non-character, as U+FFFF U+FFFF), and text read back is decoded: every string round-trips, and
+ * equality still compares like with like.
+ */
+const ESCAPE = '\uFFFF';
+const NEEDS_ENCODING = /[\u0000\uFFFF]/;
+
+export function encodeNul(value: string): string {
+  return NEEDS_ENCODING.test(value) ? value.replace(/[\u0000\uFFFF]/g, (c) => (c === '\u0000' ? `${ESCAPE}0` : ESCAPE + ESCAPE)) : value;
+}
+
+export function decodeNul(value: string): string {
+  return value.includes(ESCAPE) ? value.replace(/\uFFFF([0\uFFFF])/g, (_m, c: string) => (c === '0' ? '\u0000' : ESCAPE)) : value;
+}
 
 /**
  * 64-bit integers (`count(*)`, the bigint columns below) and numerics come back as numbers, as
- * from SQLite, rather than as strings. Values beyond 2^53 would lose precision, as better-sqlite3's
- * would; none of the records hold such.
+ * from SQLite, rather than as strings (values beyond 2^53 would lose precision, as better-sqlite3's
+ * would; none of the records hold such); text is decoded (encodeNul).
  */
 export const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
+    if (format !== 'binary') {
+      if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+      if (oid === TEXT_OID || oid === VARCHAR_OID) return decodeNul;
+      return types.getTypeParser(oid, 'text');
+    }
+    return types.getTypeParser(oid, 'binary');
   },
 };
+
+interface PgQueryable {
+  query: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Encodes the string values bound to every statement of a new connection (the pool's afterCreate).
+ * Knex hands each statement to `query` as `{ text, values }`; other forms pass unchanged.
+ */
+export function encodeBindings(conn: PgQueryable): void {
+  const query = conn.query.bind(conn);
+  conn.query = (config: unknown, ...rest: unknown[]) => {
+    const c = config as { values?: unknown[]; submit?: unknown } | null;
+    if (c && typeof c === 'object' && typeof c.submit !== 'function' && Array.isArray(c.values)) {
+      return query({ ...c, values: c.values.map((v) => (typeof v === 'string' ? encodeNul(v) : v)) }, ...rest);
+    }
+    return query(config, ...rest);
+  };
+}
 
 /** Key of the advisory lock that lets one process at a time migrate (any 64-bit number of our own). */
 const MIGRATION_LOCK_KEY = 7_316_502_449_123;

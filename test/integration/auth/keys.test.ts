@@ -88,8 +88,8 @@ describe('API keys', () => {
   });
 
   it('a revoked key is refused within 1 s by every orchestrator sharing the database', async () => {
-    // A second orchestrator: its own connection to the same SQLite file, its own key cache.
-    const db2 = openDb(t.config.dbPath);
+    // A second orchestrator: its own connection to the same database, its own key cache.
+    const db2 = openDb(t.config.database);
     const other = createApp({ ...t.ctx, db: db2, apiKeys: undefined, audit: undefined });
     try {
       const { id, key } = await newKey('short lived', 'operator');
