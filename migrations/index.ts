@@ -8,6 +8,7 @@ import * as auditLog from './20261129000003_audit_log';
 import * as webhookDeliveries from './20261129000004_webhook_deliveries';
 import * as webhookSecrets from './20261129000004_webhook_secrets';
 import * as workerTokens from './20261129000004_worker_tokens';
+import * as triggerFireTicks from './20261130000002_trigger_fire_ticks';
 
 /**
  * The migrations, in order. Listed statically (not read from a directory) so the same code runs from
@@ -23,6 +24,7 @@ const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261129000004_webhook_deliveries', webhookDeliveries],
   ['20261129000004_webhook_secrets', webhookSecrets],
   ['20261129000004_worker_tokens', workerTokens],
+  ['20261130000002_trigger_fire_ticks', triggerFireTicks],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

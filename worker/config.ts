@@ -12,8 +12,10 @@ import { parseHostPattern } from '../shared/host-pattern';
  * into a frozen object; a bad value fails fast with one message naming the variable.
  */
 export interface WorkerConfig {
-  /** http(s) form of ORCHESTRATOR_URL, as socket.io-client wants it. */
+  /** http(s) form of ORCHESTRATOR_URL (its first URL when it lists several), as socket.io-client wants it. */
   orchestratorUrl: string;
+  /** Every URL of ORCHESTRATOR_URL (comma-separated): on losing one the worker reconnects to the next. */
+  orchestratorUrls?: readonly string[];
   /** PEM of the CA that signed the orchestrator's certificate (ORCHESTRATOR_CA_FILE); unset: the system's CAs. */
   orchestratorCa?: string;
   /** The shared WORKER_TOKEN or this worker's enrolled token (whose name is then its identity). */
@@ -63,19 +65,20 @@ export const NEVER_PASSED = new Set(['WORKER_TOKEN']);
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const orchestratorUrl = z.preprocess(
+const orchestratorUrls = z.preprocess(
   (v) => (v === undefined || v === '' ? 'ws://127.0.0.1:8443' : v),
   z
     .string()
-    .refine((v) => {
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .refine((urls) => urls.length > 0 && urls.every((v) => {
       try {
         return ['ws:', 'wss:', 'http:', 'https:'].includes(new URL(v).protocol);
       } catch {
         return false; // not a URL at all
       }
-    }, 'must be a ws://, wss://, http:// or https:// URL')
+    }), 'must be a ws://, wss://, http:// or https:// URL, or several separated by commas')
     // socket.io-client speaks HTTP first (then upgrades); ws(s):// is accepted for familiarity.
-    .transform((v) => v.replace(/^ws(s?):\/\//i, 'http$1://')),
+    .transform((urls) => urls.map((v) => v.replace(/^ws(s?):\/\//i, 'http$1://'))),
 );
 
 const passEnvNames = z.preprocess(
@@ -86,7 +89,7 @@ const passEnvNames = z.preprocess(
 );
 
 const schema = z.object({
-  ORCHESTRATOR_URL: orchestratorUrl,
+  ORCHESTRATOR_URL: orchestratorUrls,
   ORCHESTRATOR_CA_FILE: optStrVar(),
   WORKER_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   WORKER_ID: optStrVar().pipe(z.string().max(200, 'must be at most 200 characters').optional()),
@@ -161,9 +164,9 @@ export function pickPassThroughEnv(env: NodeJS.ProcessEnv, extraNames: readonly 
   return out;
 }
 
-/** ORCHESTRATOR_CA_FILE's PEM; it only makes sense for a wss:// (https://) orchestrator. */
-function readCaFile(file: string, url: string): string {
-  if (!url.startsWith('https://')) throw new ConfigError('invalid configuration: ORCHESTRATOR_CA_FILE: is set but ORCHESTRATOR_URL is not wss:// or https://');
+/** ORCHESTRATOR_CA_FILE's PEM; it only makes sense for wss:// (https://) orchestrators. */
+function readCaFile(file: string, urls: readonly string[]): string {
+  if (!urls.every((url) => url.startsWith('https://'))) throw new ConfigError('invalid configuration: ORCHESTRATOR_CA_FILE: is set but ORCHESTRATOR_URL is not wss:// or https://');
   let pem: string;
   try {
     pem = fs.readFileSync(file, 'utf8');
@@ -180,7 +183,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly
   const workDirRoot = path.resolve(e.WORK_DIR_ROOT);
   if (!fs.existsSync(workDirRoot)) throw new ConfigError(`invalid configuration: WORK_DIR_ROOT: ${workDirRoot} does not exist`);
   return Object.freeze({
-    orchestratorUrl: e.ORCHESTRATOR_URL,
+    orchestratorUrl: e.ORCHESTRATOR_URL[0],
+    orchestratorUrls: Object.freeze(e.ORCHESTRATOR_URL),
     orchestratorCa: e.ORCHESTRATOR_CA_FILE === undefined ? undefined : readCaFile(e.ORCHESTRATOR_CA_FILE, e.ORCHESTRATOR_URL),
     workerToken: e.WORKER_TOKEN,
     workerId: e.WORKER_ID ?? `${os.hostname()}-${process.pid}`,

@@ -14,15 +14,27 @@ export interface SocketOptions {
   ca?: string;
 }
 
+/** Moves a socket made from several URLs on to the next one (see createOrchestratorSocket). */
+const NEXT_URL = Symbol('next orchestrator URL');
+type Failover = WorkerSocket & { [NEXT_URL]?: () => void };
+
+/** The URL the socket connects to now (the next attempt goes there). */
+export function currentUrl(socket: WorkerSocket): string {
+  return (socket.io as unknown as { uri: string }).uri;
+}
+
 /**
  * socket.io-client to the gateway with reconnection backoff (1 s doubling to 30 s, ±50 % jitter so
- * a fleet does not reconnect in step). Websocket only: the gateway is one process, and skipping
- * long-polling avoids sticky-session trouble behind a load balancer. An https:// URL speaks WSS and
- * verifies the orchestrator's certificate (against `ca` when given, else the system's CAs). Not
- * connected yet: the caller attaches its handlers, then calls `OrchestratorConnection.start()`.
+ * a fleet does not reconnect in step). Websocket only: no sticky sessions are needed behind a load
+ * balancer. An https:// URL speaks WSS and verifies the orchestrator's certificate (against `ca`
+ * when given, else the system's CAs). With several URLs (several orchestrators) it starts with the
+ * first and every reconnection attempt goes to the next one, so a worker whose orchestrator died is
+ * back on another within a second or two. Not connected yet: the caller attaches its handlers,
+ * then calls `OrchestratorConnection.start()`.
  */
-export function createOrchestratorSocket(url: string, token: string, opts: SocketOptions = {}): WorkerSocket {
-  return io(url, {
+export function createOrchestratorSocket(url: string | readonly string[], token: string, opts: SocketOptions = {}): WorkerSocket {
+  const urls = typeof url === 'string' ? [url] : [...url];
+  const socket: Failover = io(urls[0], {
     auth: { token },
     ...(opts.ca ? { ca: opts.ca } : {}),
     rejectUnauthorized: true,
@@ -35,6 +47,22 @@ export function createOrchestratorSocket(url: string, token: string, opts: Socke
     randomizationFactor: 0.5,
     timeout: 10_000,
   });
+  if (urls.length > 1) {
+    let current = 0;
+    // The Manager opens each attempt on its `uri` (engine.io parses it afresh every time).
+    const next = () => {
+      current = (current + 1) % urls.length;
+      (socket.io as unknown as { uri: string }).uri = urls[current];
+    };
+    socket[NEXT_URL] = next;
+    socket.io.on('reconnect_attempt', next);
+  }
+  return socket;
+}
+
+/** After the orchestrator itself dropped us (it is shutting down): try the next URL, if there are several. */
+function failOver(socket: WorkerSocket): void {
+  (socket as Failover)[NEXT_URL]?.();
 }
 
 export interface ConnectionDeps {
@@ -53,7 +81,7 @@ export interface ConnectionDeps {
   retainOutputChars?: number;
   /** Wait before reconnecting after the server itself dropped us (socket.io does not retry that). */
   serverDropRetryMs?: number;
-  /** The gateway's URL, for the lines that say what the worker waits for. */
+  /** The gateway's URL, for the lines that say what the worker waits for (default: the socket's current one). */
   url?: string;
   /** Wait after the gateway refused the token: doubling from `initialMs` to `maxMs` (default 5 s to 5 min). */
   refusedBackoff?: { initialMs: number; maxMs: number };
@@ -108,7 +136,7 @@ export class OrchestratorConnection {
 
   start(): void {
     const { socket, logger: log } = this.deps;
-    const where = this.deps.url ?? 'its URL';
+    const where = () => this.deps.url ?? currentUrl(socket) ?? 'its URL';
     socket.on('connect', () => {
       this.refusals = 0;
       void this.register();
@@ -118,11 +146,16 @@ export class OrchestratorConnection {
       if (this.closed) log.info('disconnected from orchestrator');
       else log.warn({ reason }, 'disconnected from orchestrator');
       // After a server-side disconnect socket.io does not reconnect by itself.
-      if (reason === 'io server disconnect' && !this.closed) this.later(this.deps.serverDropRetryMs ?? 1_000, () => socket.connect());
+      if (reason === 'io server disconnect' && !this.closed) {
+        this.later(this.deps.serverDropRetryMs ?? 1_000, () => {
+          failOver(socket);
+          socket.connect();
+        });
+      }
     });
     socket.on('connect_error', (err) => {
       if (socket.active) {
-        log.warn(`cannot reach the orchestrator at ${where} (${err.message}); retrying`);
+        log.warn(`cannot reach the orchestrator at ${where()} (${err.message}); retrying`);
         return;
       }
       // The orchestrator could not check the token just now (its database): not a refusal.
@@ -137,7 +170,7 @@ export class OrchestratorConnection {
       const { initialMs, maxMs } = this.deps.refusedBackoff ?? { initialMs: 5_000, maxMs: 300_000 };
       const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(this.refusals++, 20));
       log.error(
-        `the orchestrator at ${where} refused the worker token (${err.message}): WORKER_TOKEN is not the orchestrator's, ` +
+        `the orchestrator at ${where()} refused the worker token (${err.message}): WORKER_TOKEN is not the orchestrator's, ` +
           `or this worker's enrolled token was revoked; retrying in ${Math.round(delayMs / 100) / 10} s`,
       );
       this.later(delayMs, () => socket.connect());
@@ -212,7 +245,7 @@ export class OrchestratorConnection {
     this.registered = true;
     // An enrolled token's name is the identity, whatever WORKER_ID says.
     const workerId = parsed.data.workerId ?? payload.workerId;
-    log.info({ workerId, running: payload.running.length, unacknowledged: this.results.size }, 'registered with orchestrator');
+    log.info({ workerId, url: currentUrl(socket), running: payload.running.length, unacknowledged: this.results.size }, 'registered with orchestrator');
     for (const r of this.retained.values()) for (const batch of r.batches) socket.emit('output', batch);
     const queued = this.queue;
     this.queue = [];

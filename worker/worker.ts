@@ -34,7 +34,7 @@ export interface RunningWorker {
 /** Wires socket, session and agent together and connects. */
 export function startWorker(opts: WorkerOptions): RunningWorker {
   const { config, logger } = opts;
-  const socket = createOrchestratorSocket(config.orchestratorUrl, config.workerToken, { ...opts.reconnect, ca: config.orchestratorCa });
+  const socket = createOrchestratorSocket(config.orchestratorUrls ?? config.orchestratorUrl, config.workerToken, { ...opts.reconnect, ca: config.orchestratorCa });
   const connection = new OrchestratorConnection({
     socket,
     identity: { workerId: config.workerId, slots: config.slots, version: opts.version, isolation: opts.isolation.mode },
@@ -44,7 +44,8 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     ackTimeoutMs: opts.ackTimeoutMs,
     heartbeatMs: opts.heartbeatMs,
     serverDropRetryMs: opts.reconnect?.delayMs,
-    url: config.orchestratorUrl,
+    // With several orchestrators the lines name the one tried at the moment.
+    url: config.orchestratorUrls && config.orchestratorUrls.length > 1 ? undefined : config.orchestratorUrl,
     refusedBackoff: opts.reconnect && { initialMs: opts.reconnect.delayMs ?? 1_000, maxMs: opts.reconnect.maxDelayMs ?? 30_000 },
   });
   const runnerDeps: RunnerDeps = {
@@ -63,7 +64,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   });
   socket.on('cancel', (raw) => agent.handleCancel(raw));
   connection.start();
-  logger.info({ workerId: config.workerId, slots: config.slots, orchestrator: config.orchestratorUrl }, 'worker started');
+  logger.info({ workerId: config.workerId, slots: config.slots, orchestrator: (config.orchestratorUrls ?? [config.orchestratorUrl]).join(',') }, 'worker started');
 
   let stopping: Promise<void> | undefined;
   return {

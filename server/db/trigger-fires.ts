@@ -26,6 +26,19 @@ export async function insertTriggerFire(db: Knex, f: TriggerFire): Promise<void>
   await db('trigger_fires').insert({ id: f.id, trigger_id: f.triggerId, event_id: f.eventId, status: f.status, error: f.error, fired_at: f.firedAt });
 }
 
+/**
+ * Inserts the fire of one scheduler tick unless that tick of that trigger already has one (unique
+ * `trigger_id, tick`); answers whether this insert is the tick's fire.
+ */
+export async function insertTickFire(db: Knex, f: TriggerFire, tick: string): Promise<boolean> {
+  const rows = await db('trigger_fires')
+    .insert({ id: f.id, trigger_id: f.triggerId, event_id: f.eventId, status: f.status, error: f.error, fired_at: f.firedAt, tick })
+    .onConflict(['trigger_id', 'tick'])
+    .ignore()
+    .returning('id');
+  return rows.length > 0;
+}
+
 /** Newest first (index `trigger_id, fired_at`). */
 export async function listTriggerFires(db: Knex, triggerId: string, limit: number): Promise<TriggerFire[]> {
   const rows = await db('trigger_fires').where({ trigger_id: triggerId }).orderBy('fired_at', 'desc').orderBy('id', 'desc').limit(limit);

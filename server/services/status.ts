@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Queue } from 'bullmq';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -104,12 +105,12 @@ async function clusterView(deps: StatusDeps, timeoutMs: number): Promise<{ insta
   } finally {
     clearTimeout(timer);
   }
-  const self = view?.self ?? 'this';
+  const self = view?.self ?? `${os.hostname()}-${process.pid}`;
   const others = (view?.live ?? []).filter((i) => i.id !== self);
   const mine = view?.live.find((i) => i.id === self);
   const now = new Date().toISOString();
   const instances: InstanceStatus[] = [
-    { id: self, host: mine?.host ?? '', startedAt: mine?.startedAt ?? now, lastSeenAt: now, workers: local.map((w) => w.workerId), self: true },
+    { id: self, host: mine?.host ?? os.hostname(), startedAt: mine?.startedAt ?? now, lastSeenAt: now, workers: local.map((w) => w.workerId), self: true },
     ...others.map((i) => ({ id: i.id, host: i.host, startedAt: i.startedAt, lastSeenAt: i.lastSeenAt, workers: i.workers.map((w) => w.workerId), self: false })),
   ];
   const workers: ClusterWorker[] = [

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Event } from '../db/events';
-import { insertTriggerFire, type TriggerFire } from '../db/trigger-fires';
+import { insertEvent } from '../db/events';
+import { insertTickFire, insertTriggerFire, type TriggerFire } from '../db/trigger-fires';
 import { updateTrigger, type Trigger } from '../db/triggers';
 import { eventTypeFor } from '../domain/trigger-config';
-import { nowFrom, publishEvent, type BusDeps } from './events';
+import { addEventJob, nowFrom, prepareEvent, publishEvent, type BusDeps } from './events';
 import { computeNextTriggerAt } from './trigger-schedules';
 
 export interface FireOptions {
@@ -58,6 +59,37 @@ export async function fireTrigger(deps: BusDeps, trigger: Trigger, opts: FireOpt
     firedAt: now.toISOString(),
   };
   await insertTriggerFire(deps.db, fire);
+  await updateTrigger(deps.db, trigger.id, { lastTriggeredAt: fire.firedAt, nextTriggerAt: computeNextTriggerAt(trigger, now) });
+  return { fire, event };
+}
+
+/**
+ * Fires a `schedule` trigger for one scheduler tick (`tick`: the tick's job id), at most once per
+ * tick whatever the number of orchestrators or job retries: the fire row (unique per trigger and
+ * tick) and the event row are written in one transaction, and the event's job is added after
+ * (the outbox adds it if this process dies first). Answers `duplicate` for a tick already fired.
+ */
+export async function fireTick(deps: BusDeps, trigger: Trigger, tick: string): Promise<FireResult | 'duplicate'> {
+  const now = nowFrom(deps);
+  const fire: TriggerFire = { id: randomUUID(), triggerId: trigger.id, eventId: null, status: 'fired', error: null, firedAt: now.toISOString() };
+  let event: Event | null = null;
+  try {
+    event = await prepareEvent(deps, {
+      eventType: eventTypeFor(trigger.triggerType, trigger.config), sourceType: 'trigger', sourceId: trigger.id,
+      targetPersonaId: trigger.personaId, payload: trigger.config.payload ?? null, chainDepth: 0, parentExecutionId: null,
+    });
+    fire.eventId = event.id;
+  } catch (err) {
+    [fire.status, fire.error] = ['failed', (err as Error).message];
+    deps.logger.warn({ err, triggerId: trigger.id }, 'trigger fire could not publish its event');
+  }
+  const first = await deps.db.transaction(async (trx) => {
+    if (!(await insertTickFire(trx, fire, tick))) return false;
+    if (event) await insertEvent(trx, event);
+    return true;
+  });
+  if (!first) return 'duplicate';
+  if (event) await addEventJob(deps, event.id);
   await updateTrigger(deps.db, trigger.id, { lastTriggeredAt: fire.firedAt, nextTriggerAt: computeNextTriggerAt(trigger, now) });
   return { fire, event };
 }

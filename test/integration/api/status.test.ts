@@ -45,6 +45,8 @@ describe('GET /api/status', () => {
       status: 'ok',
       version: pkg.version,
       uptimeSeconds: expect.any(Number),
+      // No cluster view in a bare app: this instance alone.
+      instances: [{ id: expect.any(String), host: expect.any(String), startedAt: expect.any(String), lastSeenAt: expect.any(String), workers: [], self: true }],
       workers: [],
       queues: { events: expect.any(Object), executions: expect.any(Object), triggers: expect.any(Object) },
       executions: { queued: 0, running: 0, completed: 2, failed: 1, cancelled: 0 },
