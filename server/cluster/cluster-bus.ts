@@ -1,6 +1,7 @@
 import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterKeys } from './keys';
+import { closeRedis } from './close-redis';
 
 /** A message on the control channel; `from` is the sending instance. */
 export interface ControlMessage {
@@ -107,7 +108,7 @@ export class ClusterBus {
   async close(): Promise<void> {
     this.handlers.clear();
     this.runs.clear();
-    await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all([this.pub, this.sub].map(closeRedis));
   }
 
   private async publish(channel: string, message: Record<string, unknown>): Promise<void> {

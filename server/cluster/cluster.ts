@@ -1,6 +1,7 @@
 import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ClusterBus } from './cluster-bus';
+import { closeRedis } from './close-redis';
 import { InstanceRegistry } from './instances';
 import { clusterKeys, type ClusterKeys } from './keys';
 import { RunOwners } from './run-owners';
@@ -53,8 +54,12 @@ export class Cluster<W = unknown> {
 
   /** Leaves: removes this instance's record (others take over its runs at once) and closes Redis. */
   async stop(): Promise<void> {
-    await this.instances.stop().catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'could not remove this instance from Redis'));
+    // With Redis unreachable (e.g. stopped while the orchestrator still waited for it) a command would
+    // wait for a connection forever (maxRetriesPerRequest: null): there is nothing to remove then.
+    if (this.redis.status === 'ready') {
+      await this.instances.stop().catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'could not remove this instance from Redis'));
+    }
     await this.bus.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

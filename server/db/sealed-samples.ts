@@ -25,13 +25,15 @@ export async function sealedSamples(db: Knex): Promise<SealedSamples> {
 
 /**
  * Whether the SQLite file at `file` already holds what a MASTER_KEY protects: a key check value, a
- * credential or a stored token. Read-only and synchronous (it runs before secrets are generated);
+ * credential or a stored token. Only reads, synchronously (it runs before secrets are generated);
  * a missing file, or one without those tables yet, holds nothing.
  */
 export function databaseHoldsSecrets(file: string): boolean {
   let conn: Database.Database;
   try {
-    conn = new Database(file, { readonly: true, fileMustExist: true });
+    // Not `readonly`: a read-only connection leaves -wal and -shm files behind on a WAL database,
+    // while the last read-write one removes them on close. Nothing is written either way.
+    conn = new Database(file, { fileMustExist: true });
   } catch {
     return false; // no database there yet
   }
