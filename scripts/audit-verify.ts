@@ -1,15 +1,18 @@
 /**
- * `npm run audit:verify`: checks the audit log's hash chain in the SQLite file at DAC_DB_PATH
- * (default ./data/personas.db) and names the first broken row. Needs the orchestrator's MASTER_KEY
- * (the chain is an HMAC keyed from it): the environment, then .env, then MASTER_KEY_FILE, else the
- * secrets file `npm start` keeps beside the database. Reads only; needs no Redis.
+ * `npm run audit:verify`: checks the audit log's hash chain in the records (the PostgreSQL database
+ * of DATABASE_URL, else the SQLite file at DAC_DB_PATH, default ./data/personas.db) and names the
+ * first broken row. Needs the orchestrator's MASTER_KEY (the chain is an HMAC keyed from it): the
+ * environment, then .env, then MASTER_KEY_FILE, else the secrets file `npm start` keeps in the data
+ * folder (DAC_DB_PATH's). Reads only; needs no Redis.
  * Exit 0 = intact, 1 = broken, 2 = cannot check.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { verifyAuditChain } from '../server/audit/verify';
+import { databaseFromEnv } from '../server/config';
 import { openDb } from '../server/db/knex';
+import { describeDatabase } from '../server/db/target';
 import { dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { parseMasterKey } from '../shared/crypto';
 import { loadEnv } from '../shared/env-sources';
@@ -25,11 +28,12 @@ function masterKeyFrom(env: NodeJS.ProcessEnv): Buffer {
 }
 
 async function main(): Promise<number> {
-  const { env } = loadEnv(['DAC_DB_PATH', 'MASTER_KEY']);
-  const file = path.resolve(env.DAC_DB_PATH || './data/personas.db');
-  if (!fs.existsSync(file)) throw new Error(`no database at ${file} (set DAC_DB_PATH)`);
+  const { env } = loadEnv(['DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'MASTER_KEY']);
+  const target = databaseFromEnv(env);
+  const file = describeDatabase(target);
+  if (target.client === 'sqlite' && !fs.existsSync(target.file)) throw new Error(`no database at ${file} (set DAC_DB_PATH, or DATABASE_URL for PostgreSQL)`);
   const masterKey = masterKeyFrom(env);
-  const db = openDb(file);
+  const db = openDb(target);
   try {
     const hasTable = await db.schema.hasTable('audit_log');
     if (!hasTable) {

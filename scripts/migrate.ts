@@ -1,16 +1,20 @@
 /**
- * `npm run migrate`: applies pending Knex migrations to the SQLite file at DAC_DB_PATH (environment, then .env)
- * (default ./data/personas.db) and says what it applied. Needs no secrets and no Redis;
- * the orchestrator applies the same migrations at start, so this is for deploy pipelines.
+ * `npm run migrate`: applies pending Knex migrations to the records — the PostgreSQL database of
+ * DATABASE_URL (or DATABASE_URL_FILE) when set, else the SQLite file at DAC_DB_PATH (default
+ * ./data/personas.db); the environment, then .env — and says what it applied. Needs no secrets and
+ * no Redis; the orchestrator applies the same migrations at start, so this is for deploy pipelines.
  */
-import path from 'node:path';
+import { databaseFromEnv } from '../server/config';
 import { migrateLatest, openDb } from '../server/db/knex';
+import { describeDatabase } from '../server/db/target';
 import { loadEnv } from '../shared/env-sources';
+import { ConfigError } from '../shared/errors';
 
 async function main(): Promise<void> {
-  const { env } = loadEnv(['DAC_DB_PATH']); // the environment, then .env
-  const file = path.resolve(env.DAC_DB_PATH || './data/personas.db');
-  const db = openDb(file);
+  const { env } = loadEnv(['DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX']); // the environment, then .env, then *_FILE
+  const target = databaseFromEnv(env);
+  const file = describeDatabase(target);
+  const db = openDb(target);
   try {
     const applied = await migrateLatest(db);
     if (applied.length === 0) {
@@ -25,6 +29,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`migrate failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  // A refused connection (wrong password, no such database) says so in one line; the URL's password never shows.
+  const known = err instanceof ConfigError || typeof (err as { code?: unknown })?.code === 'string';
+  process.stderr.write(`migrate failed: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

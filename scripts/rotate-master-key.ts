@@ -15,7 +15,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { databaseFromEnv } from '../server/config';
 import { migrateLatest, openDb } from '../server/db/knex';
+import { describeDatabase } from '../server/db/target';
 import { dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { forgetSealedSecrets, rotateMasterKey, RotationError, type TableCounts } from '../server/services/master-key-rotation';
 import { MasterKeyMismatchError, verifyMasterKey } from '../server/startup/master-key';
@@ -55,14 +57,15 @@ const describe = (counts: TableCounts) =>
 
 async function main(argv: string[]): Promise<void> {
   const lostKey = argv.includes('--lost-key');
-  const { env } = loadEnv(['MASTER_KEY', 'NEW_MASTER_KEY', 'DAC_DB_PATH']);
-  const dbPath = path.resolve(env.DAC_DB_PATH || './data/personas.db');
-  if (!fs.existsSync(dbPath)) throw new UsageError(`no database at ${dbPath} (DAC_DB_PATH)`);
+  const { env } = loadEnv(['MASTER_KEY', 'NEW_MASTER_KEY', 'DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX']);
+  const target = databaseFromEnv(env);
+  const dbPath = describeDatabase(target);
+  if (target.client === 'sqlite' && !fs.existsSync(target.file)) throw new UsageError(`no database at ${dbPath} (DAC_DB_PATH, or DATABASE_URL for PostgreSQL)`);
   const next = newKey(env);
   const current = lostKey ? undefined : resolveMasterKey(env);
   if (current?.key.equals(next.key)) throw new UsageError('NEW_MASTER_KEY is the current MASTER_KEY: nothing to do');
 
-  const db = openDb(dbPath);
+  const db = openDb(target);
   try {
     if (current) {
       await verifyMasterKey(db, current.key, { dbPath }).catch((err: Error) => {

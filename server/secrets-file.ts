@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from '../shared/errors';
+import { databaseFromEnv } from './config';
 import { databaseHoldsSecrets } from './db/sealed-samples';
+import { describeDatabase, type DatabaseTarget } from './db/target';
 
 /** The secrets every orchestrator needs, and how a development machine makes one up. */
 const GENERATORS = {
@@ -84,7 +86,10 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
     }
   }
   if (generated.length > 0) {
-    refuseOverExistingDatabase(env.DAC_DB_PATH ? path.resolve(env.DAC_DB_PATH) : path.join(dataDir, 'personas.db'), generated, file);
+    const database: DatabaseTarget = env.DATABASE_URL
+      ? databaseFromEnv(env)
+      : { client: 'sqlite', file: env.DAC_DB_PATH ? path.resolve(env.DAC_DB_PATH) : path.join(dataDir, 'personas.db') };
+    refuseOverExistingDatabase(database, generated, file);
     appendSecrets(file, generated.map((name) => [name, env[name] as string]));
     if (generated.includes('TEAM_API_KEY')) {
       (opts.log ?? ((text) => process.stdout.write(text)))(apiKeyBanner(env.TEAM_API_KEY as string, file));
@@ -93,10 +98,10 @@ export function bootstrapSecrets(opts: BootstrapSecretsOptions): BootstrapSecret
   return { env, generated };
 }
 
-function refuseOverExistingDatabase(dbFile: string, generated: SecretName[], file: string): void {
-  if (!databaseHoldsSecrets(dbFile)) return;
+function refuseOverExistingDatabase(database: DatabaseTarget, generated: SecretName[], file: string): void {
+  if (!databaseHoldsSecrets(database)) return;
   throw new ConfigError(
-    `refusing to generate ${generated.join(', ')}: the database ${dbFile} already holds encrypted secrets, which new ` +
+    `refusing to generate ${generated.join(', ')}: the database ${describeDatabase(database)} already holds encrypted secrets, which new ` +
       `secrets would not open (nothing was changed). Restore ${file} from your backup, or set ${generated.join(', ')} ` +
       'in the environment, .env or *_FILE to the values this installation used.',
   );

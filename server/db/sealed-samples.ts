@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { EncryptedBlob } from '../../shared/crypto';
+import type { DatabaseTarget } from './target';
 
 /** One stored secret of each kind, to tell whether a MASTER_KEY opens this database. */
 export interface SealedSamples {
@@ -24,11 +26,16 @@ export async function sealedSamples(db: Knex): Promise<SealedSamples> {
 }
 
 /**
- * Whether the SQLite file at `file` already holds what a MASTER_KEY protects: a key check value, a
- * credential or a stored token. Only reads, synchronously (it runs before secrets are generated);
- * a missing file, or one without those tables yet, holds nothing.
+ * Whether the database already holds what a MASTER_KEY protects: a key check value, a credential or
+ * a stored token. Only reads, synchronously (it runs before secrets are generated); a missing file,
+ * or one without those tables yet, holds nothing. A plain string is a SQLite file.
  */
-export function databaseHoldsSecrets(file: string): boolean {
+export function databaseHoldsSecrets(target: string | DatabaseTarget): boolean {
+  const t: DatabaseTarget = typeof target === 'string' ? { client: 'sqlite', file: target } : target;
+  return t.client === 'sqlite' ? sqliteHoldsSecrets(t.file) : postgresHoldsSecrets(t.url);
+}
+
+function sqliteHoldsSecrets(file: string): boolean {
   let conn: Database.Database;
   try {
     // Not `readonly`: a read-only connection leaves -wal and -shm files behind on a WAL database,
@@ -50,4 +57,34 @@ export function databaseHoldsSecrets(file: string): boolean {
   } finally {
     conn.close();
   }
+}
+
+/**
+ * The same look at a PostgreSQL database. The driver only works asynchronously, so a child node
+ * process asks (the URL goes through its stdin, never its command line). An unreachable server
+ * holds nothing as far as this can tell; the orchestrator's own key check at start still refuses a
+ * wrong key before anything is written.
+ */
+function postgresHoldsSecrets(url: string): boolean {
+  const script = `
+    const { Client } = require(${JSON.stringify(require.resolve('pg'))});
+    let url = '';
+    process.stdin.on('data', (d) => (url += d)).on('end', async () => {
+      const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+      try {
+        await c.connect();
+        const tables = new Set((await c.query("select table_name from information_schema.tables where table_schema = current_schema()")).rows.map((r) => r.table_name));
+        const has = async (sql) => (await c.query(sql)).rowCount > 0;
+        const yes = (tables.has('system_meta') && (await has("select 1 from system_meta where key = 'master_key_check'"))) ||
+          (tables.has('credentials') && (await has('select 1 from credentials limit 1'))) ||
+          (tables.has('oauth_tokens') && (await has('select 1 from oauth_tokens limit 1')));
+        process.stdout.write(yes ? 'yes' : 'no');
+      } catch {
+        process.stdout.write('unknown');
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    });`;
+  const res = spawnSync(process.execPath, ['-e', script], { input: url, encoding: 'utf8', timeout: 15_000 });
+  return res.stdout === 'yes';
 }

@@ -1,27 +1,27 @@
 /**
- * `npm run audit:verify` (dist/scripts/audit-verify.js) against a real SQLite file: intact → exit 0;
- * one row changed in the file → exit 1 naming that row; without MASTER_KEY → exit 2 saying so.
+ * `npm run audit:verify` (dist/scripts/audit-verify.js) against a real database (a SQLite file, or
+ * PostgreSQL through DATABASE_URL when TEST_DB=postgres): intact → exit 0; one row changed behind
+ * the orchestrator's back → exit 1 naming that row; without MASTER_KEY → exit 2 saying so.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { AuditLog } from '../../server/audit/audit-log';
-import { migrateLatest, openDb } from '../../server/db/knex';
+import { openDb } from '../../server/db/knex';
 import { parseMasterKey } from '../../shared/crypto';
+import { openTestDb, type TestDatabase } from '../helpers/database';
 import { TEST_KEYS, tempDir } from '../helpers/env';
 
 const SCRIPT = path.resolve(__dirname, '../../dist/scripts/audit-verify.js');
 
 describe('npm run audit:verify', () => {
   let dir: string;
-  let dbPath: string;
+  let database: TestDatabase;
   beforeAll(async () => {
     dir = tempDir('pc-audit');
-    dbPath = path.join(dir, 'personas.db');
-    const db = openDb(dbPath);
-    await migrateLatest(db);
+    const { db, database: d } = await openTestDb(dir);
+    database = d;
     const log = new AuditLog({ db, logger: pino({ level: 'silent' }), masterKey: parseMasterKey(TEST_KEYS.MASTER_KEY) });
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
@@ -33,11 +33,14 @@ describe('npm run audit:verify', () => {
     );
     await db.destroy();
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await database?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   // cwd = the temp dir, so no .env of the checkout is read.
   const verify = (env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, [SCRIPT], { cwd: dir, env: { PATH: process.env.PATH, DAC_DB_PATH: dbPath, ...env }, encoding: 'utf8' });
+    spawnSync(process.execPath, [SCRIPT], { cwd: dir, env: { PATH: process.env.PATH, ...database.env, ...env }, encoding: 'utf8' });
 
   it('says the chain is intact', () => {
     const r = verify({ MASTER_KEY: TEST_KEYS.MASTER_KEY });
@@ -45,12 +48,12 @@ describe('npm run audit:verify', () => {
     expect(r.status).toBe(0);
   });
 
-  it('names the row that was changed in the SQLite file', () => {
-    const file = new Database(dbPath);
+  it('names the row that was changed in the database', async () => {
+    const file = openDb(database.target);
     try {
-      file.prepare("UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 17").run();
+      await file('audit_log').where({ seq: 17 }).update({ actor_name: 'someone else' });
     } finally {
-      file.close();
+      await file.destroy();
     }
     const r = verify({ MASTER_KEY: TEST_KEYS.MASTER_KEY });
     expect(r.stdout).toContain('audit chain BROKEN at row 17: its content does not match its hash: the row was changed (16 row(s) before it are intact)');

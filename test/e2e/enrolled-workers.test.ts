@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { freePort } from '../../scripts/ensure-redis';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
 import { slow, startFakeAnthropic, text, type FakeAnthropic } from '../helpers/fake-anthropic';
 import { runDist, waitUntil, type Proc } from '../helpers/processes';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { deletePrefix } from '../helpers/redis';
 import { httpsJson, makeSelfSignedCert, type TestCert } from '../helpers/tls';
 
@@ -25,6 +25,7 @@ describe('an enrolled worker over TLS (orchestrator + worker processes + real Cl
   const workers: Proc[] = [];
   let dir: string;
   let prefix: string;
+  let database: TestDatabase | undefined;
   let base: string;
   let wsPort: number;
 
@@ -52,6 +53,7 @@ describe('an enrolled worker over TLS (orchestrator + worker processes + real Cl
     dir = tempDir('pc-e2e-enrolled');
     cert = await makeSelfSignedCert(dir);
     prefix = uniquePrefix('e2e-enrolled');
+    database = await createTestDatabase(dir);
     const httpPort = await freePort();
     wsPort = await freePort();
     base = `https://127.0.0.1:${httpPort}`;
@@ -63,7 +65,7 @@ describe('an enrolled worker over TLS (orchestrator + worker processes + real Cl
       HOST: '127.0.0.1',
       TLS_CERT_FILE: cert.certFile,
       TLS_KEY_FILE: cert.keyFile,
-      DAC_DB_PATH: path.join(dir, 'personas.db'),
+      ...database.env,
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       CLAUDE_TOKEN,
@@ -84,6 +86,7 @@ describe('an enrolled worker over TLS (orchestrator + worker processes + real Cl
     await Promise.all(workers.map((w) => w.stop()));
     await orchestrator?.stop();
     await fake?.close();
+    await database?.drop();
     await deletePrefix(prefix);
     fs.rmSync(dir, { recursive: true, force: true });
   });

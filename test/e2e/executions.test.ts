@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { freePort } from '../../scripts/ensure-redis';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
 import { slow, startFakeAnthropic, text, toolResults, toolUse, userText, type FakeAnthropic } from '../helpers/fake-anthropic';
 import { runDist, waitUntil, type Proc } from '../helpers/processes';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { deletePrefix } from '../helpers/redis';
 
 /**
@@ -25,6 +25,7 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
   let httpPort: number;
   let dir: string;
   let prefix: string;
+  let database: TestDatabase | undefined;
 
   const api = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`${base}${p}`, {
@@ -64,7 +65,7 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
       HTTP_PORT: String(httpPort),
       WS_PORT: String(wsPort),
       HOST: '127.0.0.1',
-      DAC_DB_PATH: path.join(dir, 'personas.db'),
+      ...database!.env,
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       CLAUDE_TOKEN,
@@ -84,6 +85,7 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
   beforeAll(async () => {
     fake = await startFakeAnthropic();
     dir = tempDir('pc-e2e');
+    database = await createTestDatabase(dir);
     prefix = uniquePrefix('e2e');
     httpPort = await freePort();
     wsPort = await freePort();
@@ -98,6 +100,7 @@ describe('executions end to end (orchestrator + worker processes + real Claude C
     await Promise.all(workers.map((w) => w.stop()));
     await orchestrator?.stop();
     await fake?.close();
+    await database?.drop();
     await deletePrefix(prefix);
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -8,14 +8,17 @@ import path from 'node:path';
 import { freePort } from '../../scripts/ensure-redis';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
 import { runDist, waitUntil, type Proc } from '../helpers/processes';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { deletePrefix } from '../helpers/redis';
 
 describe('an unhandled promise rejection in the orchestrator', () => {
   let orchestrator: Proc | undefined;
   let dir: string;
   let prefix: string;
+  let database: TestDatabase | undefined;
   afterAll(async () => {
     await orchestrator?.stop();
+    await database?.drop();
     await deletePrefix(prefix);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -23,6 +26,7 @@ describe('an unhandled promise rejection in the orchestrator', () => {
   it('is logged, and the process keeps serving', async () => {
     dir = tempDir('pc-rejection');
     prefix = uniquePrefix('rejection');
+    database = await createTestDatabase(dir);
     const httpPort = await freePort();
     const base = `http://127.0.0.1:${httpPort}`;
     orchestrator = runDist('server/main.js', {
@@ -30,7 +34,7 @@ describe('an unhandled promise rejection in the orchestrator', () => {
       HTTP_PORT: String(httpPort),
       WS_PORT: String(await freePort()),
       HOST: '127.0.0.1',
-      DAC_DB_PATH: path.join(dir, 'personas.db'),
+      ...database.env,
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       LOG_LEVEL: 'info',

@@ -5,6 +5,7 @@ import { encrypt, parseMasterKey } from '../../shared/crypto';
 import { ConfigError } from '../../shared/errors';
 import { insertCredential } from '../../server/db/credentials';
 import { migrateLatest, openDb, type Db } from '../../server/db/knex';
+import { describeDatabase } from '../../server/db/target';
 import { upsertToken } from '../../server/db/oauth';
 import { databaseHoldsSecrets } from '../../server/db/sealed-samples';
 import { getMeta } from '../../server/db/system-meta';
@@ -13,6 +14,7 @@ import { sealText } from '../../server/services/sealed-text';
 import {
   MASTER_KEY_CHECK, MasterKeyMismatchError, masterKeyCheckValue, recordMasterKeyCheck, verifyMasterKey,
 } from '../../server/startup/master-key';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { tempDir } from '../helpers/env';
 
 const KEY = parseMasterKey('a'.repeat(64));
@@ -22,16 +24,21 @@ const now = '2026-01-01T00:00:00.000Z';
 
 describe('the MASTER_KEY check value', () => {
   let dir: string;
+  /** The database's name in messages (the SQLite file, or the PostgreSQL URL without password). */
   let file: string;
+  let database: TestDatabase;
   let db: Db;
 
   beforeEach(async () => {
     dir = tempDir('pc-keycheck');
-    file = path.join(dir, 'personas.db');
-    db = openDb(file);
+    // Empty: not even Knex's tables, as on a first start.
+    database = await createTestDatabase(dir, { empty: true });
+    file = describeDatabase(database.target);
+    db = openDb(database.target);
   });
   afterEach(async () => {
     await db.destroy();
+    await database.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -86,12 +93,12 @@ describe('the MASTER_KEY check value', () => {
     expect(databaseHoldsSecrets(path.join(dir, 'missing.db'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false); // it never creates the file
     await migrateLatest(db);
-    expect(databaseHoldsSecrets(file)).toBe(false);
+    expect(databaseHoldsSecrets(database.target)).toBe(false);
     await storeCredential(KEY);
-    expect(databaseHoldsSecrets(file)).toBe(true);
+    expect(databaseHoldsSecrets(database.target)).toBe(true);
     await db('credentials').delete();
     await recordMasterKeyCheck(db, KEY, logger);
-    expect(databaseHoldsSecrets(file)).toBe(true);
+    expect(databaseHoldsSecrets(database.target)).toBe(true);
   });
 
   it('bootstrapSecrets never generates secrets over such a database, and leaves the secrets file as it was', async () => {
@@ -99,7 +106,7 @@ describe('the MASTER_KEY check value', () => {
     await recordMasterKeyCheck(db, KEY, logger);
     const secrets = path.join(dir, 'secrets.env');
     fs.writeFileSync(secrets, 'TEAM_API_KEY=dac_kept_0123456789abcdef\n', { mode: 0o600 });
-    const attempt = () => bootstrapSecrets({ env: { DAC_DB_PATH: file }, dataDir: dir, log: () => undefined });
+    const attempt = () => bootstrapSecrets({ env: { ...database.env }, dataDir: dir, log: () => undefined });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(
       `refusing to generate MASTER_KEY, WORKER_TOKEN: the database ${file} already holds encrypted secrets, which new secrets would not open`,
@@ -107,7 +114,7 @@ describe('the MASTER_KEY check value', () => {
     expect(attempt).toThrow(`Restore ${secrets} from your backup`);
     expect(fs.readFileSync(secrets, 'utf8')).toBe('TEAM_API_KEY=dac_kept_0123456789abcdef\n');
     // With every secret given, nothing is generated and nothing is refused.
-    const env = { DAC_DB_PATH: file, MASTER_KEY: 'a'.repeat(64), WORKER_TOKEN: 'worker_token_0123456789abcdef' };
+    const env = { ...database.env, MASTER_KEY: 'a'.repeat(64), WORKER_TOKEN: 'worker_token_0123456789abcdef' };
     expect(bootstrapSecrets({ env, dataDir: dir }).generated).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import request from 'supertest';
 import { AuditLog } from '../../../server/audit/audit-log';
 import { verifyAuditChain } from '../../../server/audit/verify';
+import { isUniqueViolation } from '../../../server/db/errors';
+import { openDb } from '../../../server/db/knex';
 import { createTestApp, type TestApp } from '../../helpers/test-app';
 import { waitFor } from '../../helpers/wait';
 
@@ -96,7 +97,7 @@ describe('audit log', () => {
     expect(denied.body.error.message).toContain("'admin'");
   });
 
-  it('keeps one intact chain under concurrent appends, and names a row changed in the SQLite file', async () => {
+  it('keeps one intact chain under concurrent appends, and names a row changed in the database', async () => {
     const log = new AuditLog({ db: t.db, logger: pino({ level: 'silent' }), masterKey: t.config.masterKey });
     const entry = (i: number) => ({
       at: new Date().toISOString(), actorKeyId: 'k', actorName: 'bench', actorRole: 'admin', action: 'test.append',
@@ -112,7 +113,7 @@ describe('audit log', () => {
     // insert is refused by the primary key and chained again from the new head.
     const other = new AuditLog({ db: t.db, logger: pino({ level: 'silent' }), masterKey: t.config.masterKey });
     let refused = 0;
-    const onError = (e: { code?: string }) => void (e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && refused++);
+    const onError = (e: unknown) => void (isUniqueViolation(e) && refused++);
     t.db.on('query-error', onError);
     try {
       for (let i = 0; i < 5; i++) {
@@ -129,11 +130,12 @@ describe('audit log', () => {
     expect(ok.rows).toBe(count);
 
     const victim = (await t.db('audit_log').where({ action: 'test.append', target_id: '150' }).first()).seq as number;
-    const file = new Database(t.config.dbPath);
+    // Changed behind the orchestrator's back: another connection to the same database.
+    const file = openDb(t.config.database);
     try {
-      file.prepare('UPDATE audit_log SET outcome = 500 WHERE seq = ?').run(victim);
+      await file('audit_log').where({ seq: victim }).update({ outcome: 500 });
     } finally {
-      file.close();
+      await file.destroy();
     }
     const broken = await verifyAuditChain(t.db, t.config.masterKey);
     expect(broken).toMatchObject({ ok: false, seq: victim, rows: victim - 1 });
@@ -142,11 +144,11 @@ describe('audit log', () => {
 
   it('reports a removed row at the row after it', async () => {
     const rows = await t.db('audit_log').select('seq').orderBy('seq', 'desc').limit(3);
-    const file = new Database(t.config.dbPath);
+    const file = openDb(t.config.database);
     try {
-      file.prepare('DELETE FROM audit_log WHERE seq = ?').run(rows[1].seq);
+      await file('audit_log').where({ seq: rows[1].seq }).delete();
     } finally {
-      file.close();
+      await file.destroy();
     }
     // Repair the earlier tampering first, so this break is the first one.
     await t.db('audit_log').where({ outcome: 500, action: 'test.append' }).update({ outcome: 200 });
