@@ -109,6 +109,7 @@ async function main(): Promise<void> {
   say('personas-cloud is running');
   const scheme = config.tls ? 'https' : 'http';
   say(`  API         ${scheme}://localhost:${config.httpPort}   (Authorization: Bearer <TEAM_API_KEY from ${keyFrom}>)`);
+  say(`  console     ${scheme}://localhost:${config.httpPort}/   (sign in with the same key)`);
   say(`  Bull Board  ${scheme}://localhost:${config.httpPort}/admin/queues`);
   say(`  workers     ${localWorkers} local, gateway ${gatewayUrl}`);
   say(`  Redis       ${redis.url}${redis.started ? ' (private, stopped on exit)' : ''}`);

@@ -3,7 +3,8 @@
  * `npm test` — runs every test on both record stores, then prints ONE last line:
  * `tests: N passed, N failed` (the sum of both passes).
  *
- * 1. Builds (tsc -p tsconfig.build.json): the e2e suites spawn the compiled dist/ files.
+ * 1. Builds (tsc -p tsconfig.build.json, then the web console with Vite): the e2e suites spawn the
+ *    compiled dist/ files, and the browser tests load dist/console.
  *    A failed build still lets the tests run, but counts as one failure.
  * 2. Makes sure a Redis answers (REDIS_URL, default redis://127.0.0.1:6379); if none does, starts a
  *    private redis-server without persistence in a temp dir and stops it at the end.
@@ -112,16 +113,19 @@ async function postgresPass(tmp, base, runId) {
   }
 }
 
-/** Compiles to dist/; returns false (after showing the errors) when tsc reports any. */
+/** Compiles to dist/ (and the console to dist/console); returns false (after showing the errors) when either fails. */
 function build() {
   const started = Date.now();
   const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
-  const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (res.status === 0) {
+  const server = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  // The web console (dist/console), which the browser tests load from the orchestrator.
+  const vite = path.join(path.dirname(require.resolve('vite/package.json', { paths: [ROOT] })), 'bin', 'vite.js');
+  const web = spawnSync(process.execPath, [vite, 'build', '--config', 'server/console/vite.config.mts', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  if (server.status === 0 && web.status === 0) {
     note(`build: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return true;
   }
-  process.stderr.write(res.stdout + res.stderr);
+  for (const res of [server, web]) if (res.status !== 0) process.stderr.write(res.stdout + res.stderr);
   note('build: FAILED (counted as one failed test); running the tests anyway');
   return false;
 }

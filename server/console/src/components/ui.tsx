@@ -176,11 +176,11 @@ export function Json({ value }: { value: unknown }) {
 }
 
 /** Key–value facts in a responsive grid. */
-export function Facts({ items }: { items: Array<[string, ComponentChildren]> }) {
+export function Facts({ items, wide = [] }: { items: Array<[string, ComponentChildren]>; wide?: string[] }) {
   return (
     <dl class="facts">
       {items.map(([k, v]) => (
-        <div key={k} class="fact">
+        <div key={k} class={`fact${wide.includes(k) ? ' fact-wide' : ''}`}>
           <dt>{k}</dt>
           <dd>{v}</dd>
         </div>

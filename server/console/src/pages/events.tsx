@@ -52,7 +52,7 @@ export function EventList({ query }: { query: URLSearchParams }) {
                 {events.data!.map((e) => (
                   <tr key={e.id}>
                     <td data-label="Type"><a href={href('events', e.id)}><code>{e.eventType}</code></a></td>
-                    <td data-label="Source">{e.sourceType}{e.sourceId && <span class="muted"> · {e.sourceId}</span>}
+                    <td data-label="Source">{e.sourceType}{e.sourceId && <span class="muted" title={e.sourceId}> · {e.sourceId.length > 28 ? `${e.sourceId.slice(0, 8)}…` : e.sourceId}</span>}
                       {e.targetPersonaId && <div class="muted small">for {byId.get(e.targetPersonaId)?.name ?? e.targetPersonaId}</div>}</td>
                     <td data-label="Status"><StatusBadge status={e.status} />{e.error && <div class="muted small clamp" title={e.error}>{e.error}</div>}</td>
                     <td data-label="Executions">

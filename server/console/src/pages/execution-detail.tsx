@@ -97,9 +97,9 @@ export function ExecutionPage({ id }: { id: string }) {
           ['Started', exec.startedAt ? dateTime(exec.startedAt) : '—'],
           ['Finished', exec.completedAt ? dateTime(exec.completedAt) : '—'],
           ['Exit code', exec.exitCode ?? '—'],
-        ]} />
+          ['Caused by', <CausingEvent eventId={exec.eventId} />],
+        ]} wide={['Caused by']} />
       </Card>
-      <CausingEvent eventId={exec.eventId} />
       <Card title={<>Output {active && <span class={`live-pill live-${connection}`} data-testid="live">{connection === 'live' ? 'following live' : connection}</span>}</>}>
         {followError && <p class="inline-error" role="alert">Live output stopped: {followError}</p>}
         <Terminal lines={shown} active={active} status={status!} />
@@ -112,8 +112,8 @@ export function ExecutionPage({ id }: { id: string }) {
       </Card>
       <Card title="Prompt and input">
         <details class="more">
-          <summary>Prompt ({(exec.prompt ?? '').length.toLocaleString()} characters)</summary>
-          <pre class="prose-pre">{exec.prompt || '(assembled from the persona at dispatch)'}</pre>
+          <summary>{exec.prompt ? `Prompt (${exec.prompt.length.toLocaleString()} characters)` : 'Prompt'}</summary>
+          <pre class="prose-pre">{exec.prompt || "Assembled from the persona's prompt when it was dispatched (not stored with the execution)."}</pre>
         </details>
         {exec.inputData !== null && exec.inputData !== undefined && <><h3 class="sub">Input data</h3><pre class="json">{pretty(exec.inputData)}</pre></>}
       </Card>
@@ -121,22 +121,20 @@ export function ExecutionPage({ id }: { id: string }) {
   );
 }
 
+/** The event that started the execution (type, source, status), or a note that it was started directly. */
 function CausingEvent({ eventId }: { eventId: string | null }) {
   const event = useApi<EventRecord>(eventId ? `events/${encodeURIComponent(eventId)}` : null);
+  if (!eventId) return <span class="muted" data-testid="cause">started directly (<code>POST /api/execute</code>), not by an event</span>;
+  if (event.error) return <span class="muted">event <code>{shortId(eventId)}</code> ({event.error.message})</span>;
+  if (event.loading) return <span class="skeleton skeleton-inline" />;
+  const e = event.data!;
   return (
-    <Card title="Caused by">
-      {!eventId ? <p class="muted">Started directly (<code>POST /api/execute</code>), not by an event.</p>
-        : event.error ? <ErrorState error={event.error} retry={event.reload} />
-        : event.loading ? <Loading rows={1} />
-        : (
-          <div class="event-line">
-            <a href={href('events', event.data!.id)}><code>{event.data!.eventType}</code></a>
-            <span class="muted">from {event.data!.sourceType}{event.data!.sourceId ? ` · ${event.data!.sourceId}` : ''}</span>
-            <StatusBadge status={event.data!.status} />
-            <Time iso={event.data!.createdAt} />
-          </div>
-        )}
-    </Card>
+    <span class="event-line" data-testid="cause">
+      <a href={href('events', e.id)}><code>{e.eventType}</code></a>
+      <span class="muted">from {e.sourceType}{e.sourceId ? ` · ${e.sourceId.length > 40 ? `${e.sourceId.slice(0, 40)}…` : e.sourceId}` : ''}</span>
+      <StatusBadge status={e.status} />
+      <Time iso={e.createdAt} />
+    </span>
   );
 }
 

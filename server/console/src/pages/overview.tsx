@@ -101,7 +101,7 @@ function StatusBars({ summary }: { summary: ExecutionSummary }) {
   );
 }
 
-const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'];
+const STATES = ['waiting', 'active', 'delayed', 'failed'];
 
 function Queues({ queues }: { queues: Record<string, QueueCounts> }) {
   return (
@@ -136,8 +136,8 @@ function Workers({ workers }: { workers: WorkerSummary[] }) {
       <tbody>
         {workers.map((w) => (
           <tr key={w.workerId}>
-            <td data-label="Worker"><strong>{w.workerId}</strong> <span class="muted">{w.auth === 'enrolled' ? 'enrolled token' : 'shared token'}</span></td>
-            <td data-label="Slots in use">
+            <td data-label="Worker"><strong>{w.workerId}</strong><div class="muted small">{w.auth === 'enrolled' ? 'enrolled token' : 'shared token'}</div></td>
+            <td data-label="Slots in use" class="nowrap">
               <div class="meter" title={`${w.busy} of ${w.slots} busy`}>
                 <span class="meter-fill" style={{ width: `${(100 * w.busy) / Math.max(1, w.slots)}%` }} />
               </div>
@@ -146,7 +146,7 @@ function Workers({ workers }: { workers: WorkerSummary[] }) {
             <td data-label="Isolation"><Badge tone={ISOLATION[w.isolation].tone} title={ISOLATION[w.isolation].text}>{w.isolation}</Badge>
               <span class="muted small"> {ISOLATION[w.isolation].text}</span></td>
             <td data-label="Version"><code>{w.version}</code></td>
-            <td data-label="Connected"><Time iso={w.connectedAt} /> <span class="muted small">({duration(Date.now() - Date.parse(w.connectedAt))})</span></td>
+            <td data-label="Connected" class="nowrap"><span title={w.connectedAt}>for {duration(Date.now() - Date.parse(w.connectedAt))}</span></td>
           </tr>
         ))}
       </tbody>

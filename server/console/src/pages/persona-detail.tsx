@@ -4,6 +4,7 @@ import { useToast } from '../components/toast';
 import { Badge, Button, Card, EmptyState, ErrorState, Facts, LinkButton, Loading, PageHeader, StatusBadge, Time } from '../components/ui';
 import { useAction, useApi, useSession } from '../data';
 import { cost, duration, pretty, shortId } from '../format';
+import { usePersonaIndex } from '../personas-index';
 import { href } from '../router';
 import type { Credential, Execution, Persona, Subscription, ToolDefinition, Trigger } from '../types';
 import { RunDialog } from './run-dialog';
@@ -124,6 +125,7 @@ function Subscriptions({ id }: { id: string }) {
 }
 
 function Triggers({ id }: { id: string }) {
+  const { byId } = usePersonaIndex();
   const triggers = useApi<Trigger[]>(`personas/${encodeURIComponent(id)}/triggers`);
   return (
     <Card title="Triggers" actions={<a href={href('triggers', { persona: id })}>Manage on the triggers page →</a>}>
@@ -136,7 +138,7 @@ function Triggers({ id }: { id: string }) {
               {triggers.data!.map((t) => (
                 <tr key={t.id}>
                   <td data-label="Type"><Badge tone={t.enabled ? 'indigo' : 'gray'}>{t.triggerType}</Badge></td>
-                  <td data-label="What">{triggerSummary(t)}</td>
+                  <td data-label="What">{triggerSummary(t, byId)}</td>
                   <td data-label="Last fire"><Time iso={t.lastTriggeredAt} /></td>
                   <td data-label="Next fire">{t.enabled ? <Time iso={t.nextTriggerAt} /> : <span class="muted">disabled</span>}</td>
                 </tr>

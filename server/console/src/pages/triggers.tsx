@@ -4,18 +4,21 @@ import { Badge, Button, EmptyState, ErrorState, Loading, PageHeader, Time } from
 import { useAction, useApi, useSession } from '../data';
 import { PersonaLink, usePersonaIndex } from '../personas-index';
 import { href, navigate } from '../router';
-import type { Trigger } from '../types';
+import type { Persona, Trigger } from '../types';
 
 const TYPES = ['schedule', 'webhook', 'chain', 'manual', 'polling'];
 
 /** One line saying what a trigger does, from its config. */
-export function triggerSummary(t: Trigger): string {
+export function triggerSummary(t: Trigger, personas?: Map<string, Persona>): string {
   const c = t.config as Record<string, unknown>;
   const type = typeof c.event_type === 'string' ? ` → ${c.event_type}` : '';
   switch (t.triggerType) {
     case 'schedule': return `${c.cron ?? (c.interval_seconds ? `every ${c.interval_seconds} s` : 'schedule')}${c.timezone ? ` (${c.timezone})` : ''}${type}`;
     case 'polling': return `${c.url ?? 'a URL'} every ${c.interval_seconds ?? '?'} s${type}`;
-    case 'chain': return `after persona ${String(c.source_persona_id ?? '?').slice(0, 8)} (${c.status ?? 'any'})${type}`;
+    case 'chain': {
+      const source = String(c.source_persona_id ?? '?');
+      return `after ${personas?.get(source)?.name ?? `persona ${source.slice(0, 8)}`} (${c.status ?? 'any'})${type}`;
+    }
     case 'webhook': return `POST /api/webhooks/${t.personaId.slice(0, 8)}…${type}`;
     default: return `fired by hand${type}`;
   }
@@ -75,7 +78,7 @@ export function TriggerList({ query }: { query: URLSearchParams }) {
                   <tr key={t.id}>
                     <td data-label="Persona"><PersonaLink id={t.personaId} index={byId} /></td>
                     <td data-label="Type"><Badge tone={t.enabled ? 'indigo' : 'gray'}>{t.triggerType}</Badge> {!t.enabled && <Badge>disabled</Badge>}</td>
-                    <td data-label="What" class="clip"><code>{triggerSummary(t)}</code></td>
+                    <td data-label="What" class="clip"><code title={triggerSummary(t, byId)}>{triggerSummary(t, byId)}</code></td>
                     <td data-label="Last fire"><Time iso={t.lastTriggeredAt} /></td>
                     <td data-label="Next fire">{t.enabled ? (t.nextTriggerAt ? <Time iso={t.nextTriggerAt} /> : <span class="muted">on its {t.triggerType === 'manual' ? 'button' : 'event'}</span>) : <span class="muted">disabled</span>}</td>
                     <td data-label="Actions" class="actions-col">
