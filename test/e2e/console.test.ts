@@ -194,6 +194,17 @@ describe('web console (headless Chromium, real orchestrator + worker + CLI)', ()
     await page.getByText('You are signed in with a reader key').waitFor();
   });
 
+  it('signs out, saying why, when its key is revoked while it is signed in', async () => {
+    const created = await sys.api('POST', '/api/keys', { name: `console revoked ${Date.now()}`, role: 'runner' });
+    await newPage();
+    await signIn(page, sys.base, created.body.key);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect((await sys.api('DELETE', `/api/keys/${created.body.id}`)).status).toBe(204);
+    // The overview refreshes every 5 s; the next answer is a 401.
+    await page.getByText('Your key is no longer accepted').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
   it('is usable on a phone: a menu instead of the sidebar, and nothing wider than the screen', async () => {
     await newPage({ width: 390, height: 844 });
     await signIn(page, sys.base, TEST_KEYS.TEAM_API_KEY);

@@ -1,5 +1,6 @@
 /** The console's building blocks: buttons, badges, cards, and the loading / error / empty states. */
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import type { ApiError } from '../api';
 import { dateTime, relative } from '../format';
 import { Icon, type IconName } from './icons';
@@ -156,10 +157,16 @@ export function Field({ label, hint, error, children, id }: { label: string; hin
   );
 }
 
+/** A modal: focus moves into it (its first field, else its first footer button); Escape or a click outside closes it. */
 export function Dialog({ title, onClose, children, footer }: { title: string; onClose: () => void; children: ComponentChildren; footer?: ComponentChildren }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const first = box.current?.querySelector<HTMLElement>('.dialog-body input, .dialog-body textarea, .dialog-body select, .dialog-foot button');
+    first?.focus();
+  }, []);
   return (
     <div class="overlay" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div class="dialog" role="dialog" aria-modal="true" aria-label={title} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div class="dialog" ref={box} role="dialog" aria-modal="true" aria-label={title} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
         <header class="dialog-head">
           <h2>{title}</h2>
           <button class="icon-btn" type="button" aria-label="Close" onClick={onClose}><Icon name="close" /></button>

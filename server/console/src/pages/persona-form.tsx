@@ -137,7 +137,7 @@ export function PersonaForm({ id }: { id?: string }) {
           </Field>
         </Card>
         {save.error && !Object.keys(errors).length && <InlineError error={save.error} />}
-        {Object.keys(errors).length > 0 && <p class="inline-error" role="alert">Fix the marked fields: {save.error?.message}</p>}
+        {Object.keys(errors).length > 0 && <p class="inline-error" role="alert">Nothing was saved: fix the marked field{Object.keys(errors).length > 1 ? 's' : ''} above, then save again.</p>}
         <div class="form-actions">
           <a class="btn btn-ghost btn-md" href={back.href}>Cancel</a>
           <Button type="submit" variant="primary" pending={save.pending}>{id ? 'Save changes' : 'Create persona'}</Button>
