@@ -140,6 +140,16 @@ export interface WorkerSummary {
   networkLimited: boolean;
   auth: 'enrolled' | 'shared';
   connectedAt: string;
+  /** The orchestrator instance it is connected to (several orchestrators). */
+  instanceId?: string;
+}
+
+export interface InstanceStatus {
+  id: string;
+  host: string;
+  startedAt: string;
+  workers: string[];
+  self: boolean;
 }
 
 export type QueueCounts = Record<string, number> | { error: 'unavailable' };
@@ -148,6 +158,8 @@ export interface SystemStatus {
   status: 'ok' | 'degraded';
   version: string;
   uptimeSeconds: number;
+  /** Every live orchestrator instance (older orchestrators do not say). */
+  instances?: InstanceStatus[];
   workers: WorkerSummary[];
   queues: Record<string, QueueCounts>;
   executions: Record<string, number>;

@@ -3,7 +3,7 @@ import { useApi } from '../data';
 import { cost, duration, shortId } from '../format';
 import { PersonaLink, usePersonaIndex } from '../personas-index';
 import { href } from '../router';
-import { EXECUTION_STATUSES, type Execution, type ExecutionSummary, type QueueCounts, type SystemStatus, type WorkerSummary } from '../types';
+import { EXECUTION_STATUSES, type Execution, type InstanceStatus, type ExecutionSummary, type QueueCounts, type SystemStatus, type WorkerSummary } from '../types';
 
 const REFRESH_MS = 5000;
 
@@ -43,8 +43,10 @@ export function Overview() {
           {status.error ? <ErrorState error={status.error} retry={status.reload} /> : status.loading ? <Loading rows={3} /> : <Queues queues={status.data!.queues} />}
         </Card>
       </div>
-      <Card title="Workers" actions={status.data && <span class="muted">{status.data.workers.reduce((n, w) => n + w.free, 0)} free slots</span>}>
-        {status.error ? <ErrorState error={status.error} retry={status.reload} /> : status.loading ? <Loading rows={2} /> : <Workers workers={status.data!.workers} />}
+      <Card title="Workers" actions={status.data && <span class="muted">{status.data.workers.reduce((n, w) => n + w.free, 0)} free slots{
+        (status.data.instances?.length ?? 1) > 1 ? ` · ${status.data.instances!.length} orchestrators` : ''}</span>}>
+        {status.error ? <ErrorState error={status.error} retry={status.reload} /> : status.loading ? <Loading rows={2} />
+          : <Workers workers={status.data!.workers} instances={status.data!.instances ?? []} />}
       </Card>
       <Card title="Recent failures" actions={<a href={href('executions', { status: 'failed' })}>All failed executions →</a>}>
         {failures.error ? <ErrorState error={failures.error} retry={failures.reload} />
@@ -121,7 +123,9 @@ function Queues({ queues }: { queues: Record<string, QueueCounts> }) {
   );
 }
 
-function Workers({ workers }: { workers: WorkerSummary[] }) {
+function Workers({ workers, instances }: { workers: WorkerSummary[]; instances: InstanceStatus[] }) {
+  const several = instances.length > 1;
+  const host = (id: string | undefined) => instances.find((i) => i.id === id)?.host;
   if (workers.length === 0) {
     return (
       <EmptyState icon="server" title="No worker is connected">
@@ -132,7 +136,7 @@ function Workers({ workers }: { workers: WorkerSummary[] }) {
   }
   return (
     <table class="table">
-      <thead><tr><th>Worker</th><th>Slots in use</th><th>Isolation</th><th>Version</th><th>Connected</th></tr></thead>
+      <thead><tr><th>Worker</th><th>Slots in use</th><th>Isolation</th><th>Version</th>{several && <th>Orchestrator</th>}<th>Connected</th></tr></thead>
       <tbody>
         {workers.map((w) => (
           <tr key={w.workerId}>
@@ -146,6 +150,7 @@ function Workers({ workers }: { workers: WorkerSummary[] }) {
             <td data-label="Isolation"><Badge tone={ISOLATION[w.isolation].tone} title={ISOLATION[w.isolation].text}>{w.isolation}</Badge>
               <span class="muted small"> {ISOLATION[w.isolation].text}</span></td>
             <td data-label="Version"><code>{w.version}</code></td>
+            {several && <td data-label="Orchestrator" title={host(w.instanceId) ? `on ${host(w.instanceId)}` : undefined}><code>{w.instanceId ?? '—'}</code></td>}
             <td data-label="Connected" class="nowrap"><span title={w.connectedAt}>for {duration(Date.now() - Date.parse(w.connectedAt))}</span></td>
           </tr>
         ))}
