@@ -62,6 +62,10 @@ const schema = z.object({
   POLL_ALLOW_PRIVATE_HOSTS: hostAllowancesVar(),
   // Names this orchestrator among several (in /api/status and Redis); default hostname-pid.
   INSTANCE_ID: optStrVar().pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'may only contain letters, digits and _ . : - (at most 100)').optional()),
+  // Unset: /metrics takes API keys with read rights only.
+  METRICS_TOKEN: optStrVar().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  // 0: keep everything (no pruning).
+  RETENTION_DAYS: intVar(30, 0, 36_500),
 });
 
 /** Every variable the orchestrator reads: all it takes from `.env` (see shared/env-sources). */
@@ -99,6 +103,10 @@ export interface OrchestratorConfig {
   pollAllowPrivateHosts: readonly HostAllowance[];
   /** INSTANCE_ID: this orchestrator's name among the instances sharing the database and Redis. */
   instanceId: string;
+  /** METRICS_TOKEN: a Bearer token that reads /metrics (besides API keys with read rights). */
+  metricsToken?: string;
+  /** RETENTION_DAYS: finished executions and final events older than this are pruned daily; 0 keeps everything. */
+  retentionDays?: number;
 }
 
 /** Reads a PEM file named by `name`; a ConfigError names the variable when it cannot be read or is not PEM. */
@@ -196,5 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<OrchestratorConfig>
     kafkaConfigured: Object.keys(env).some((k) => k.startsWith('KAFKA_') && env[k]),
     pollAllowPrivateHosts: Object.freeze(e.POLL_ALLOW_PRIVATE_HOSTS),
     instanceId: e.INSTANCE_ID ?? `${os.hostname()}-${process.pid}`,
+    metricsToken: e.METRICS_TOKEN,
+    retentionDays: e.RETENTION_DAYS,
   });
 }

@@ -14,6 +14,8 @@ import { WorkerGateway, type WorkerSocket } from './gateway/worker-gateway';
 import { WorkerRegistry, type WorkerSummary } from './gateway/worker-registry';
 import { claudeTokenLine } from './domain/claude-token';
 import { createApp } from './http/app';
+import { recordFinishedExecution } from './metrics/executions';
+import { isQueue, Metrics } from './metrics/metrics';
 import type { AppContext } from './http/context';
 import { Dispatcher } from './queues/dispatcher';
 import { startEventProcessing } from './queues/event-processing';
@@ -109,6 +111,10 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     dispatcher?.workersChanged();
     cluster.instances.beatSoon();
   });
+  // Each orchestrator serves its own metrics; the queue gauges read Redis, so they are global.
+  const metrics = new Metrics({
+    logger, queues: () => Object.values(queues).filter(isQueue), workers: () => registry.summaries(), claudeStatus: () => claudeToken.status(),
+  });
   // The gateway drops a revoked worker at once here; other orchestrators notice within a second.
   const workerTokens: WorkerTokenService = new WorkerTokenService({
     db, logger, connectedTokenIds: () => gateway.connectedTokenIds(), onRevoked: (id) => void gateway.revokeToken(id),
@@ -122,7 +128,10 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   const tracker = new RunTracker({
     db, logger, registry, gateway, bus, workerGraceMs: config.workerGraceMs, stopGraceMs: STOP_GRACE_MS,
     secretsFor, owners: cluster.owners, announce: (type, fields) => cluster.bus.send(type, fields),
-    onFinished: async (e) => void (await onExecutionFinished(busDeps, e)),
+    onFinished: async (e) => {
+      await recordFinishedExecution({ db, logger, metrics }, e);
+      await onExecutionFinished(busDeps, e);
+    },
   });
   // Runs no live instance tracks (their orchestrator died or restarted) are adopted by one that is.
   const recovery: RunRecoveryDeps = {
@@ -158,7 +167,9 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
         await cluster.owners.requestCancel(executionId);
         await cluster.bus.send('cancel-run', { executionId });
       },
+      onFinished: (e) => void recordFinishedExecution({ db, logger, metrics }, e),
     },
+    metrics,
     apiKeys, audit,
     readiness,
     workerTokens,
@@ -198,7 +209,9 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     await refuseSharedSqlite({ database: config.database, instances: cluster.instances, self: cluster.instanceId });
     await dispatcher.start();
     recovering = startRunRecovery(recovery, RECOVERY_INTERVAL_MS);
-    events = await startEventProcessing({ ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts });
+    events = await startEventProcessing({
+      ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts, onDispatched: (seconds) => metrics.eventDispatched(seconds),
+    });
   } catch (err) {
     await stop();
     throw err;

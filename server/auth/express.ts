@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../shared/errors';
 import type { ApiKeyService } from './api-keys';
 import { forbiddenMessage, satisfies, type Caller, type Role } from './roles';
-import { presentedKey } from './secrets';
+import { presentedKey, safeEqual } from './secrets';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -142,5 +142,26 @@ export function requireRoleOrSignature(role: Role, scheme: string): RouteGuard {
     next();
   };
   guard[ROUTE_AUTH] = { kind: 'role-or-signature', role, scheme };
+  return guard;
+}
+
+/**
+ * For a route outside `/api` that resolves its caller itself (`/metrics`): a Bearer API key whose
+ * role satisfies `role`, or, when `token` is set, that exact token (METRICS_TOKEN, compared in
+ * constant time). No key or an unknown/revoked one → 401; a key with too small a role → 403.
+ * Declared as `role` for the route × role table.
+ */
+export function requireRoleOrStaticToken(keys: ApiKeyService, role: Role, token?: string): RouteGuard {
+  const guard: Tagged = async (req, res, next) => {
+    recordMatch(req, res);
+    const key = presentedKey(req.headers.authorization, false);
+    if (key !== undefined && token && safeEqual(key, token)) return next();
+    const caller = key === undefined ? undefined : await keys.resolve(key);
+    if (!caller) return next(new UnauthorizedError());
+    req.auth = caller;
+    if (!satisfies(caller.role, role)) return next(new ForbiddenError(forbiddenMessage(caller.role, role)));
+    next();
+  };
+  guard[ROUTE_AUTH] = { kind: 'role', role };
   return guard;
 }

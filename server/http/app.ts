@@ -5,6 +5,8 @@ import { AuditLog } from '../audit/audit-log';
 import { auditTrail } from '../audit/express';
 import { authenticate, requireRole } from '../auth/express';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board';
+import { Metrics, isQueue } from '../metrics/metrics';
+import { countWebhooks, metricsRouter } from '../metrics/express';
 import type { AppContext } from './context';
 import { personasRouter } from './routes/personas';
 import { toolsRouter } from './routes/tools';
@@ -52,6 +54,11 @@ export function createApp(ctx: AppContext): Express {
   // Webhook ingress authenticates by signature or token (see signatureAuthenticated), ahead of the Bearer guard.
   // The wiring passes its own counter (shown in /api/status); without one, count here.
   const rejections = (ctx.webhookRejections ??= new WebhookRejections());
+  const metrics = (ctx.metrics ??= new Metrics({
+    logger: ctx.logger, queues: () => Object.values(ctx.queues).filter(isQueue), workers: () => ctx.workers(), claudeStatus: () => ctx.claudeToken.status(),
+  }));
+  app.use(metricsRouter(metrics, { keys, token: ctx.config.metricsToken }));
+  app.use('/api', countWebhooks(metrics));
   app.use('/api', webhooksRouter(ctx, { keys, rejections, bodyLimit: BODY_LIMIT }));
   const api = Router();
   // Resolves the caller once; each route then declares the role it needs (requireRole).

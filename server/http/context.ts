@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log';
 import type { ApiKeyService } from '../auth/api-keys';
+import type { Metrics } from '../metrics/metrics';
 import type { OrchestratorConfig } from '../config';
 import type { WorkerSummary } from '../gateway/worker-registry';
 import type { Queues } from '../queues/queues';
@@ -43,6 +44,8 @@ export interface AppContext {
   webhookRejections?: WebhookRejections;
   /** The audit chain. Absent: createApp builds one (the wiring passes its own to flush it at shutdown). */
   audit?: AuditLog;
+  /** This orchestrator's Prometheus metrics. Absent: createApp makes its own (from the queues, workers and Claude token). */
+  metrics?: Metrics;
 }
 
 export const noHooks: Hooks = {

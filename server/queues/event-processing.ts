@@ -9,6 +9,8 @@ import { createTriggerWorker } from './trigger-processor';
 
 export interface EventProcessingDeps extends PollDeps {
   config: Pick<OrchestratorConfig, 'redisUrl' | 'queuePrefix' | 'chainDepthLimit'>;
+  /** An event reached its final status this many seconds after it was accepted (metrics). */
+  onDispatched?(seconds: number): void;
   options?: {
     eventConcurrency?: number;
     triggerConcurrency?: number;

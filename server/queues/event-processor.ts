@@ -9,6 +9,8 @@ import { enqueueExecution } from '../services/executions';
 export interface EventProcessorDeps extends BusDeps {
   /** Events deeper than this are `skipped` (CHAIN_DEPTH_LIMIT). */
   chainDepthLimit: number;
+  /** Told, once an event reaches its final status, how long it took since it was accepted (metrics). */
+  onDispatched?(seconds: number): void;
 }
 
 interface Outcome {
@@ -63,7 +65,10 @@ export async function processEvent(deps: EventProcessorDeps, eventId: string): P
     event.chainDepth > deps.chainDepthLimit
       ? { status: 'skipped', error: `chain depth ${event.chainDepth} exceeds the limit of ${deps.chainDepthLimit} (CHAIN_DEPTH_LIMIT)` }
       : await dispatch(deps, event);
-  await transitionEvent(deps.db, eventId, ['processing'], { ...outcome, processedAt: nowFrom(deps).toISOString() });
+  const processedAt = nowFrom(deps);
+  if (await transitionEvent(deps.db, eventId, ['processing'], { ...outcome, processedAt: processedAt.toISOString() })) {
+    deps.onDispatched?.((processedAt.getTime() - Date.parse(event.createdAt)) / 1000);
+  }
   return outcome.status;
 }
 

@@ -22,6 +22,8 @@ export interface ExecutionControlDeps {
   cancelWaitMs?: number;
   /** How long a cancel waits for Redis to answer a PING before it answers 503 (default 1500 ms). */
   redisProbeMs?: number;
+  /** A queued execution was cancelled here (running ones finish through the tracker's own hook). */
+  onFinished?(execution: Execution): void;
   /**
    * With several orchestrators: asks the instance that tracks a running execution to cancel it
    * (and whoever adopts it later, if none does now). Absent: only runs tracked here can be stopped.
@@ -99,6 +101,7 @@ export async function cancelExecution(deps: ExecutionControlDeps, id: string): P
         deps.logger.debug({ err, executionId: id }, 'execution job not removed'),
       );
       deps.bus.publishEnd({ executionId: id, status: 'cancelled', error: 'cancelled' });
+      deps.onFinished?.(moved);
     }
     if (run) deps.tracker!.cancel(id);
   } else if (run) {

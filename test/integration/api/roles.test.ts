@@ -15,6 +15,8 @@ const sig = (scheme: string) => ({ signature: scheme });
 
 const EXPECTED: Record<string, Expectation> = {
   'GET /health': 'public',
+  // METRICS_TOKEN (when set) or an API key with read rights.
+  'GET /metrics': 'reader',
 
   // Signed ingress: their signature or token is the authentication, never an API key.
   'POST /api/github/webhook': sig('X-Hub-Signature-256'),
