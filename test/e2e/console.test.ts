@@ -213,7 +213,14 @@ describe('web console (headless Chromium, real orchestrator + worker + CLI)', ()
     await page.getByRole('button', { name: 'Open menu' }).click();
     await nav().getByRole('link', { name: 'Executions' }).click();
     await page.getByRole('heading', { name: 'Executions' }).waitFor();
-    await page.getByTestId('executions').waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.waitForLoadState('networkidle');
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    for (const [hash, heading] of [['', 'Overview'], ['personas', 'Personas'], ['personas/new', 'New persona'], ['events', 'Events'], ['triggers', 'Triggers'], ['inbox', 'Reviews & messages']]) {
+      await page.goto(`${sys.base}/#/${hash}`);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(`${hash}: ${await overflow()}`).toBe(`${hash}: 0`);
+    }
   });
 });
