@@ -170,5 +170,8 @@ describe('console API reads', () => {
     expect((await request(t.app).get('/health')).body.status).toBe('ok');
     expect((await request(t.app).get('/api/personas')).status).toBe(401);
     expect((await request(t.app).get('/admin/queues')).status).toBe(401);
+    const board = await request(t.app).get('/admin/queues').set(t.auth);
+    expect(board.status).toBe(200);
+    expect(board.headers['content-type']).toContain('text/html');
   });
 });
