@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { verifyAuditChain } from '../server/audit/verify';
-import { databaseFromEnv } from '../server/config';
+import { DATABASE_ENV_NAMES, databaseFromEnv } from '../server/config';
 import { openDb } from '../server/db/knex';
 import { describeDatabase } from '../server/db/target';
 import { dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
@@ -28,7 +28,7 @@ function masterKeyFrom(env: NodeJS.ProcessEnv): Buffer {
 }
 
 async function main(): Promise<number> {
-  const { env } = loadEnv(['DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'MASTER_KEY']);
+  const { env } = loadEnv([...DATABASE_ENV_NAMES, 'MASTER_KEY']);
   const target = databaseFromEnv(env);
   const file = describeDatabase(target);
   if (target.client === 'sqlite' && !fs.existsSync(target.file)) throw new Error(`no database at ${file} (set DAC_DB_PATH, or DATABASE_URL for PostgreSQL)`);

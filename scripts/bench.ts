@@ -6,6 +6,9 @@
  *
  *   npm run bench -- --events 1000,10000 --subscriptions 10,10000 --rate 500 --workers 4 --slots 50
  *
+ * `--database sqlite` (default) or `--database postgres://user@host:5432/postgres` (a server the
+ * bench may create databases on: each scenario gets a fresh pc_bench_* database, dropped after it).
+ *
  * Then the audit chain on its own (`--audit N` appends, 0 to skip): appends one at a time and 32 in
  * flight, and one audit:verify pass.
  *
@@ -22,12 +25,13 @@ import { parseArgs } from 'node:util';
 import IORedis from 'ioredis';
 import { loadEnv } from '../shared/env-sources';
 import { runAuditBench } from './bench/audit';
+import { describeStore, parseBenchStore } from './bench/database';
 import { runSandboxBench } from './bench/sandbox';
 import { runScenario, type ScenarioResult } from './bench/scenario';
 
 const list = (v: string) => v.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
 
-async function machine(redisUrl: string): Promise<string> {
+async function machine(redisUrl: string, database: string): Promise<string> {
   const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
   let redisVersion = 'unknown';
   try {
@@ -38,7 +42,7 @@ async function machine(redisUrl: string): Promise<string> {
   }
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ` +
-    `${os.type()} ${os.release()}, Node ${process.version}, Redis ${redisVersion} (local)`;
+    `${os.type()} ${os.release()}, Node ${process.version}, Redis ${redisVersion} (local), ${database}`;
 }
 
 function table(results: ScenarioResult[]): string {
@@ -65,14 +69,16 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       audit: { type: 'string', default: '10000' },
       sandbox: { type: 'string', default: '50' },
+      database: { type: 'string', default: 'sqlite' },
     },
   });
+  const store = parseBenchStore(values.database!);
   const redisUrl = loadEnv(['REDIS_URL']).env.REDIS_URL || 'redis://127.0.0.1:6379';
   const common = {
     workers: Number(values.workers), slotsPerWorker: Number(values.slots), personas: Number(values.personas),
-    concurrency: Number(values.concurrency), rate: Number(values.rate), redisUrl,
+    concurrency: Number(values.concurrency), rate: Number(values.rate), redisUrl, store,
   };
-  process.stdout.write(`machine: ${await machine(redisUrl)}\n`);
+  process.stdout.write(`machine: ${await machine(redisUrl, await describeStore(store))}\n`);
   const results: ScenarioResult[] = [];
   for (const subscriptions of list(values.subscriptions!)) {
     for (const events of list(values.events!)) {
@@ -88,7 +94,7 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`\n${table(results)}\n`);
-  const audit = Number(values.audit) > 0 ? await runAuditBench({ appends: Number(values.audit), inFlight: 32 }) : undefined;
+  const audit = Number(values.audit) > 0 ? await runAuditBench({ appends: Number(values.audit), inFlight: 32, store }) : undefined;
   if (audit) {
     process.stdout.write(
       `\naudit chain, ${audit.appends} appends: one at a time ${audit.sequential.perSec}/s (p50 ${audit.sequential.p50Ms} ms, p99 ${audit.sequential.p99Ms} ms); ` +

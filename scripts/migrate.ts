@@ -4,14 +4,14 @@
  * ./data/personas.db); the environment, then .env — and says what it applied. Needs no secrets and
  * no Redis; the orchestrator applies the same migrations at start, so this is for deploy pipelines.
  */
-import { databaseFromEnv } from '../server/config';
+import { DATABASE_ENV_NAMES, databaseFromEnv } from '../server/config';
 import { migrateLatest, openDb } from '../server/db/knex';
 import { describeDatabase } from '../server/db/target';
 import { loadEnv } from '../shared/env-sources';
 import { ConfigError } from '../shared/errors';
 
 async function main(): Promise<void> {
-  const { env } = loadEnv(['DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX']); // the environment, then .env, then *_FILE
+  const { env } = loadEnv(DATABASE_ENV_NAMES); // the environment, then .env, then *_FILE
   const target = databaseFromEnv(env);
   const file = describeDatabase(target);
   const db = openDb(target);

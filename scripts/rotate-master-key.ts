@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { databaseFromEnv } from '../server/config';
+import { DATABASE_ENV_NAMES, databaseFromEnv } from '../server/config';
 import { migrateLatest, openDb } from '../server/db/knex';
 import { describeDatabase } from '../server/db/target';
 import { dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
@@ -57,7 +57,7 @@ const describe = (counts: TableCounts) =>
 
 async function main(argv: string[]): Promise<void> {
   const lostKey = argv.includes('--lost-key');
-  const { env } = loadEnv(['MASTER_KEY', 'NEW_MASTER_KEY', 'DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX']);
+  const { env } = loadEnv(['MASTER_KEY', 'NEW_MASTER_KEY', ...DATABASE_ENV_NAMES]);
   const target = databaseFromEnv(env);
   const dbPath = describeDatabase(target);
   if (target.client === 'sqlite' && !fs.existsSync(target.file)) throw new UsageError(`no database at ${dbPath} (DAC_DB_PATH, or DATABASE_URL for PostgreSQL)`);

@@ -7,7 +7,7 @@ import { parseMasterKey } from '../shared/crypto';
 import { ConfigError } from '../shared/errors';
 import { logFormatVar, type LogFormat } from '../shared/logger';
 import { intVar, optStrVar, parseEnv, strVar } from '../shared/env-schema';
-import { DEFAULT_POSTGRES_POOL_MAX, postgresUrlProblem, type DatabaseTarget } from './db/target';
+import { DEFAULT_POSTGRES_POOL_MAX, postgresUrlProblem, SYNCHRONOUS_COMMIT_LEVELS, type DatabaseTarget } from './db/target';
 import { parseHostAllowances, type HostAllowance } from './domain/poll-destination';
 
 /** Anthropic's public OAuth client (the one Claude Code uses); all three are overridable. */
@@ -46,6 +46,7 @@ const schema = z.object({
   // Set: the records live in PostgreSQL (DAC_DB_PATH then only names the data folder). Checked by databaseFromEnv.
   DATABASE_URL: optStrVar(),
   DATABASE_POOL_MAX: intVar(DEFAULT_POSTGRES_POOL_MAX, 2, 1000),
+  DATABASE_SYNCHRONOUS_COMMIT: z.preprocess((v) => (v === undefined || v === '' ? 'off' : v), z.enum(SYNCHRONOUS_COMMIT_LEVELS)),
   REDIS_URL: urlVar('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.preprocess((v) => (v === undefined || v === '' ? 'personas' : v), z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'may only contain letters, digits and _ . : -')),
   LOG_LEVEL: z.preprocess((v) => (v === undefined || v === '' ? 'info' : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
@@ -153,17 +154,23 @@ export function plaintextWarning(config: Pick<OrchestratorConfig, 'nodeEnv' | 'h
 
 /**
  * The record store from DATABASE_URL (PostgreSQL) or else DAC_DB_PATH (SQLite, `./data/personas.db`
- * by default), with DATABASE_POOL_MAX. For the orchestrator (through loadConfig) and the scripts
- * that open the database (migrate, audit:verify, rotate-master-key, bench). A ConfigError names the
- * variable and never repeats the URL (it may hold a password).
+ * by default), with DATABASE_POOL_MAX and DATABASE_SYNCHRONOUS_COMMIT. For the orchestrator (through
+ * loadConfig) and the scripts that open the database (migrate, audit:verify, rotate-master-key). A
+ * ConfigError names the variable and never repeats the URL (it may hold a password).
+ * DATABASE_ENV_NAMES are the variables it reads (for a script's loadEnv).
  */
+export const DATABASE_ENV_NAMES: readonly string[] = Object.freeze(['DAC_DB_PATH', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'DATABASE_SYNCHRONOUS_COMMIT']);
+
 export function databaseFromEnv(env: NodeJS.ProcessEnv): DatabaseTarget {
   const url = env.DATABASE_URL?.trim();
   if (!url) return { client: 'sqlite', file: path.resolve(env.DAC_DB_PATH || './data/personas.db') };
   const problem = postgresUrlProblem(url);
   if (problem) throw new ConfigError(`invalid configuration: DATABASE_URL: ${problem}`);
-  const { DATABASE_POOL_MAX: poolMax } = parseEnv(schema.pick({ DATABASE_POOL_MAX: true }), env);
-  return { client: 'postgres', url, poolMax };
+  const { DATABASE_POOL_MAX: poolMax, DATABASE_SYNCHRONOUS_COMMIT: synchronousCommit } = parseEnv(
+    schema.pick({ DATABASE_POOL_MAX: true, DATABASE_SYNCHRONOUS_COMMIT: true }),
+    env,
+  );
+  return { client: 'postgres', url, poolMax, synchronousCommit };
 }
 
 /** Parses the orchestrator's environment once; throws ConfigError naming the bad variable. */

@@ -1,16 +1,14 @@
 /**
- * The audit chain's cost, on its own: appends to a fresh SQLite file one at a time (each waits for
+ * The audit chain's cost, on its own: appends to a fresh database (SQLite file or PostgreSQL) one at a time (each waits for
  * its transaction: the latency a lone mutating request adds in the background) and with many in
  * flight (group commit: what a burst of mutating requests costs), then one `audit:verify` pass.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { AuditLog } from '../../server/audit/audit-log';
 import type { AuditEntry } from '../../server/audit/chain';
 import { verifyAuditChain } from '../../server/audit/verify';
 import { migrateLatest, openDb } from '../../server/db/knex';
+import { createBenchDatabase, type BenchStore } from './database';
 import { percentile } from './load';
 
 export interface AuditBenchResult {
@@ -27,9 +25,9 @@ const entry = (i: number): AuditEntry => ({
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
-export async function runAuditBench(opts: { appends: number; inFlight: number }): Promise<AuditBenchResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-bench-audit-'));
-  const db = openDb(path.join(dir, 'personas.db'));
+export async function runAuditBench(opts: { appends: number; inFlight: number; store: BenchStore }): Promise<AuditBenchResult> {
+  const database = await createBenchDatabase(opts.store, 'audit');
+  const db = openDb(database.target);
   try {
     await migrateLatest(db);
     const log = new AuditLog({ db, logger: pino({ level: 'silent' }), masterKey: Buffer.alloc(32, 7) });
@@ -71,6 +69,6 @@ export async function runAuditBench(opts: { appends: number; inFlight: number })
     };
   } finally {
     await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await database.dispose();
   }
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { openDb } from '../../server/db/knex';
+import type { DatabaseTarget } from '../../server/db/target';
+import { createBenchDatabase, type BenchStore } from './database';
 import { BenchWorker } from './fake-worker';
 import { percentile, sendEvents, waitUntil } from './load';
 import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
@@ -19,6 +18,8 @@ export interface ScenarioOptions {
   /** Requests in flight during the throughput phase. */
   concurrency: number;
   redisUrl: string;
+  /** SQLite or a PostgreSQL server (a fresh database per scenario either way). */
+  store: BenchStore;
 }
 
 export interface Phase {
@@ -52,8 +53,8 @@ const KEYS = {
 const round = (v: number) => Math.round(v * 10) / 10;
 
 /** Latency = assignment received by a worker − the event's `createdAt` (when the API accepted it). */
-async function figures(dbFile: string, ids: string[], assigned: Map<string, number>): Promise<Phase> {
-  const db = openDb(dbFile);
+async function figures(target: DatabaseTarget, ids: string[], assigned: Map<string, number>): Promise<Phase> {
+  const db = openDb(target);
   const measured = new Set(ids);
   const rows = (await db('executions as x').join('events as e', 'e.id', 'x.event_id')
     .select('x.id as executionId', 'x.created_at as executionCreatedAt', 'e.id as eventId', 'e.created_at as createdAt')) as Array<{
@@ -90,13 +91,12 @@ async function figures(dbFile: string, ids: string[], assigned: Map<string, numb
  * `events` more as fast as the API takes them (throughput phase); each phase drains before the next.
  */
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-bench-'));
+  const database = await createBenchDatabase(o.store, 'scenario');
   const prefix = `pc-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const dbFile = path.join(dir, 'personas.db');
-  const { eventTypes } = await seedDatabase(dbFile, o.personas, o.subscriptions);
+  const { eventTypes } = await seedDatabase(database.target, o.personas, o.subscriptions);
   const [httpPort, wsPort] = [await freePort(), await freePort()];
   const child = await startOrchestrator({
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, DAC_DB_PATH: dbFile, REDIS_URL: o.redisUrl,
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, ...database.env, REDIS_URL: o.redisUrl,
     QUEUE_PREFIX: prefix, HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
     CLAUDE_TOKEN: 'sk-ant-bench-token-not-used-by-fake-workers',
   }, httpPort);
@@ -113,13 +113,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       return ids;
     };
     await phase(Math.min(500, Math.max(50, Math.floor(o.events / 10))), 0, 8); // warm-up, not measured
-    const atRate = await figures(dbFile, await phase(o.events, o.rate, 256), assigned);
-    const flatOut = await figures(dbFile, await phase(o.events, 0, o.concurrency), assigned);
+    const atRate = await figures(database.target, await phase(o.events, o.rate, 256), assigned);
+    const flatOut = await figures(database.target, await phase(o.events, 0, o.concurrency), assigned);
     return { ...o, atRate, flatOut, peakRssMb: peakRssMb(child.pid!) };
   } finally {
     for (const w of workers) w.close();
     await stopOrchestrator(child);
     await deletePrefix(o.redisUrl, prefix);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await database.dispose();
   }
 }

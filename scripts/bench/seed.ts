@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDb } from '../../server/db/knex';
+import type { DatabaseTarget } from '../../server/db/target';
 
 export interface Seeded {
   /** The event types that each reach exactly one bench persona. */
@@ -11,8 +12,8 @@ export interface Seeded {
  * back), one subscription each to its own event type, and noise subscriptions up to `subscriptions`
  * in total — on other event types, as a real installation's many personas would have them.
  */
-export async function seedDatabase(file: string, personas: number, subscriptions: number): Promise<Seeded> {
-  const db = openDb(file);
+export async function seedDatabase(target: DatabaseTarget, personas: number, subscriptions: number): Promise<Seeded> {
+  const db = openDb(target);
   try {
     await migrateLatest(db);
     const now = new Date().toISOString();

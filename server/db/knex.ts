@@ -5,7 +5,7 @@ import { migrationSource } from '../../migrations';
 import { dialectOf } from './dialect';
 import { encodeBindings, normalizePostgresSchema, pgTypes, withMigrationLock } from './postgres';
 import { cachePreparedStatements } from './statement-cache';
-import type { DatabaseTarget } from './target';
+import type { DatabaseTarget, SynchronousCommit } from './target';
 
 export type Db = Knex;
 export { dialectOf, type Dialect } from './dialect';
@@ -31,7 +31,7 @@ function privateFile(file: string): void {
  */
 export function openDb(target: string | DatabaseTarget): Db {
   const t: DatabaseTarget = typeof target === 'string' ? { client: 'sqlite', file: target } : target;
-  return t.client === 'sqlite' ? openSqlite(t.file) : openPostgres(t.url, t.poolMax);
+  return t.client === 'sqlite' ? openSqlite(t.file) : openPostgres(t.url, t.poolMax, t.synchronousCommit ?? 'off');
 }
 
 /**
@@ -66,9 +66,11 @@ function openSqlite(file: string): Db {
 
 /**
  * PostgreSQL through a pool: requests, the dispatcher and the event processors run queries at the
- * same time, and PostgreSQL runs them in parallel. Idle connections close after 30 s.
+ * same time, and PostgreSQL runs them in parallel. Idle connections close after 30 s. Each session
+ * gets `synchronous_commit` (target.ts: `off` by default, SQLite's durability) and the U+0000
+ * encoding of its bound strings (postgres.ts).
  */
-function openPostgres(url: string, poolMax: number): Db {
+function openPostgres(url: string, poolMax: number, synchronousCommit: SynchronousCommit): Db {
   return knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: 'personas-cloud', types: pgTypes } as Knex.PgConnectionConfig,
@@ -77,8 +79,11 @@ function openPostgres(url: string, poolMax: number): Db {
       max: poolMax,
       idleTimeoutMillis: 30_000,
       afterCreate: (conn: { query: (...args: unknown[]) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
-        encodeBindings(conn);
-        done(null, conn);
+        // A fixed word from SYNCHRONOUS_COMMIT_LEVELS (checked by the config), never user text.
+        conn.query(`set synchronous_commit to ${synchronousCommit}`, (err: Error | null) => {
+          if (!err) encodeBindings(conn);
+          done(err, conn);
+        });
       },
     },
     acquireConnectionTimeout: 30_000,

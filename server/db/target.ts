@@ -10,9 +10,20 @@ export type DatabaseTarget =
       url: string;
       /** Connections this process keeps at most. */
       poolMax: number;
+      /** The sessions' `synchronous_commit` (default `off`: SQLite's durability, see SYNCHRONOUS_COMMIT_LEVELS). */
+      synchronousCommit?: SynchronousCommit;
     };
 
 export const DEFAULT_POSTGRES_POOL_MAX = 10;
+
+/**
+ * PostgreSQL's `synchronous_commit` levels. `off`, the default here, answers a commit before its WAL
+ * reaches the disk: what SQLite in WAL mode with synchronous=NORMAL does. A crash of the database's
+ * machine may lose the last fraction of a second of commits, never leave them half-done. `on`
+ * (or a replication level) waits for the disk, a few milliseconds per write on ordinary disks.
+ */
+export const SYNCHRONOUS_COMMIT_LEVELS = ['off', 'local', 'on', 'remote_write', 'remote_apply'] as const;
+export type SynchronousCommit = (typeof SYNCHRONOUS_COMMIT_LEVELS)[number];
 
 /** The URL with its password (and any `password=` parameter) replaced by `***`: safe for logs and errors. */
 export function redactDatabaseUrl(url: string): string {
