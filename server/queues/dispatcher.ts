@@ -122,6 +122,20 @@ export class Dispatcher {
     // Tracked and owned before the row says `running`, so no recovery pass (here or on another
     // instance) takes it for an orphan; untrack() gives the slot and the ownership back.
     const run = tracker.track({ executionId, personaId: execution.personaId, workerId, secrets: [], startedAt });
+    // Built before the claim: from the moment the row says `running` until the worker has the
+    // assignment nothing waits (an orchestrator dying in between would strand the run).
+    let assignment: { payload: AssignPayload; secrets: string[] };
+    try {
+      assignment = await this.deps.buildAssignment(execution, persona);
+    } catch (err) {
+      if (!(err instanceof AssignmentError)) {
+        tracker.untrack(executionId);
+        throw err;
+      }
+      await tracker.finish(executionId, { status: 'failed', error: err.message });
+      return 'failed';
+    }
+    tracker.setSecrets(run, assignment.secrets);
     let claim: Awaited<ReturnType<typeof claimExecution>>;
     try {
       await this.deps.owners?.claim(executionId);
@@ -140,7 +154,7 @@ export class Dispatcher {
     }
     const claimed: Execution = { ...execution, status: 'running', workerId, startedAt, timeoutMs, updatedAt: startedAt };
     try {
-      return await this.assignAndWait(job, token, claimed, run, persona);
+      return await this.assignAndWait(job, token, claimed, run, assignment);
     } catch (err) {
       // Delayed, or failed after giving the run back (untracked): BullMQ retries the job.
       if (err instanceof DelayedError || !tracker.get(executionId)) throw err;
@@ -165,21 +179,13 @@ export class Dispatcher {
     return 'finished';
   }
 
-  /** Builds the assignment, hands it to the worker the row was claimed for, and waits for the end. */
-  private async assignAndWait(job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run, persona?: Persona): Promise<string> {
+  /** Hands the assignment to the worker the row was claimed for, and waits for the end. */
+  private async assignAndWait(
+    job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run, assignment: { payload: AssignPayload; secrets: string[] },
+  ): Promise<string> {
     const { db, tracker, logger } = this.deps;
     const executionId = execution.id;
     const workerId = run.workerId!;
-    let assignment: { payload: AssignPayload; secrets: string[] };
-    try {
-      assignment = await this.deps.buildAssignment(execution, persona);
-    } catch (err) {
-      if (!(err instanceof AssignmentError)) throw err;
-      await tracker.finish(executionId, { status: 'failed', error: err.message });
-      return 'failed';
-    }
-    tracker.setSecrets(run, assignment.secrets);
-
     const ack = await this.deps.gateway.assign(workerId, assignment.payload);
     if (!ack.accepted) {
       if (run.cancelRequested) {
