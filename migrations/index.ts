@@ -9,6 +9,7 @@ import * as webhookDeliveries from './20261129000004_webhook_deliveries';
 import * as webhookSecrets from './20261129000004_webhook_secrets';
 import * as workerTokens from './20261129000004_worker_tokens';
 import * as triggerFireTicks from './20261130000002_trigger_fire_ticks';
+import * as sqliteIncrementalVacuum from './20261130000003_sqlite_incremental_vacuum';
 
 /**
  * The migrations, in order. Listed statically (not read from a directory) so the same code runs from
@@ -25,6 +26,7 @@ const MIGRATIONS: Array<[string, Knex.Migration]> = [
   ['20261129000004_webhook_secrets', webhookSecrets],
   ['20261129000004_worker_tokens', workerTokens],
   ['20261130000002_trigger_fire_ticks', triggerFireTicks],
+  ['20261130000003_sqlite_incremental_vacuum', sqliteIncrementalVacuum],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -16,6 +16,8 @@ import { claudeTokenLine } from './domain/claude-token';
 import { createApp } from './http/app';
 import { recordFinishedExecution } from './metrics/executions';
 import { isQueue, Metrics } from './metrics/metrics';
+import { startRetention, type Retention } from './retention/schedule';
+import { INCREMENTAL_VACUUM_MIGRATION } from '../migrations/20261130000003_sqlite_incremental_vacuum';
 import type { AppContext } from './http/context';
 import { Dispatcher } from './queues/dispatcher';
 import { startEventProcessing } from './queues/event-processing';
@@ -88,6 +90,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     beforeMigrate: async (d) => void (keyCheck = await verifyMasterKey(d, config.masterKey, { dbPath: describeDatabase(config.database) })),
   });
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (applied.includes(INCREMENTAL_VACUUM_MIGRATION)) logger.info('SQLite: auto_vacuum is now INCREMENTAL (the database file was rewritten once, by VACUUM); retention gives pruned space back');
   if (keyCheck.record) await recordMasterKeyCheck(db, config.masterKey, logger);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   // Shared with the other orchestrator instances of this deployment (same Redis, same QUEUE_PREFIX).
@@ -113,7 +116,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   });
   // Each orchestrator serves its own metrics; the queue gauges read Redis, so they are global.
   const metrics = new Metrics({
-    logger, queues: () => Object.values(queues).filter(isQueue), workers: () => registry.summaries(), claudeStatus: () => claudeToken.status(),
+    logger, queues: () => [...Object.values(queues).filter(isQueue), ...(retention ? [retention.queue] : [])], workers: () => registry.summaries(), claudeStatus: () => claudeToken.status(),
   });
   // The gateway drops a revoked worker at once here; other orchestrators notice within a second.
   const workerTokens: WorkerTokenService = new WorkerTokenService({
@@ -186,6 +189,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   logger.info({ httpPort, wsPort, tls: Boolean(config.tls), db: describeDatabase(config.database), queuePrefix: config.queuePrefix }, 'orchestrator listening');
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
+  let retention: Retention | undefined;
   let recovering: { stop(): Promise<void> } | undefined;
   const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, caches: { 'claude-token': () => claudeToken.forgetCached() } });
   const stop = async () => {
@@ -193,6 +197,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     httpServer.closeAllConnections?.();
     await gateway.close();
     await events?.stop();
+    await retention?.stop();
     await recovering?.stop();
     await dispatcher!.close();
     tracker.close();
@@ -212,6 +217,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     events = await startEventProcessing({
       ...busDeps, config, allowPrivateHosts: config.pollAllowPrivateHosts, onDispatched: (seconds) => metrics.eventDispatched(seconds),
     });
+    retention = await startRetention({ db, logger, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, days: config.retentionDays ?? 30 });
   } catch (err) {
     await stop();
     throw err;

@@ -5,6 +5,8 @@ export const QUEUE_NAMES = {
   events: 'events',
   executions: 'executions',
   triggers: 'triggers',
+  /** Housekeeping (the daily retention prune), one job scheduler. */
+  maintenance: 'maintenance',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
