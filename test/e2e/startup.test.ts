@@ -99,7 +99,7 @@ describe('start-up: what the processes wait for, and what they refuse', () => {
     redis = await ensureRedis({ url, dataDir: d, persist: false });
     expect(redis.url).toBe(url);
     await waitUntil('/health 200', async () => (await health(env.HTTP_PORT)).status === 200, 20_000, o.output);
-    expect(messages(o)).toContain('orchestrator ready');
+    await said(o, /^orchestrator ready$/); // logged with /health turning 200; the pipe may bring it a moment later
     expect(messages(o)).toContain('Claude token: none yet; executions cannot authenticate until you connect (POST /api/oauth/authorize), POST /api/token or set CLAUDE_TOKEN');
     o.child.kill('SIGTERM');
     expect(await o.exited).toBe(0);
@@ -120,7 +120,7 @@ describe('start-up: what the processes wait for, and what they refuse', () => {
     const env = await orchestratorEnv(dir(), { CLAUDE_TOKEN: 'sk-ant-api03-startup-test-0123456789' });
     const o = start('server/main.js', env);
     await waitUntil('orchestrator health', async () => (await health(env.HTTP_PORT).catch(() => ({ status: 0 }))).status === 200, 20_000, o.output);
-    expect(messages(o)).toContain('Claude token: CLAUDE_TOKEN from the environment');
+    await said(o, /^Claude token: CLAUDE_TOKEN from the environment$/);
     const started = Date.now();
     const w = start('worker/main.js', {
       ORCHESTRATOR_URL: `ws://127.0.0.1:${env.WS_PORT}`, WORKER_TOKEN: 'not-the-orchestrators-token-0123', LOG_LEVEL: 'info',
