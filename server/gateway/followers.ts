@@ -24,7 +24,8 @@ export interface FollowersDeps {
 const KEY_RECHECK_MS = 1000 - KEY_CACHE_TTL_MS;
 
 export function attachFollowers(server: http.Server, deps: FollowersDeps): Server<FollowerToOrchestrator, OrchestratorToFollower> {
-  const io = new Server<FollowerToOrchestrator, OrchestratorToFollower>(server, { path: '/socket.io' });
+  // Websocket only (no long-polling): behind a load balancer no request of a session can land on another instance.
+  const io = new Server<FollowerToOrchestrator, OrchestratorToFollower>(server, { path: '/socket.io', transports: ['websocket'] });
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string') return next(new Error('unauthorized'));

@@ -64,7 +64,8 @@ export class WorkerGateway {
     this.now = () => (opts.clock ?? (() => new Date()))().toISOString();
     const notFound: http.RequestListener = (_req, res) => void res.writeHead(404).end();
     this.httpServer = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, notFound) : http.createServer(notFound);
-    this.io = new Server(this.httpServer, { maxHttpBufferSize: 8 * 1024 * 1024, pingInterval: 10_000, pingTimeout: 10_000 });
+    // Websocket only, as workers connect: a load balancer in front needs no stickiness.
+    this.io = new Server(this.httpServer, { maxHttpBufferSize: 8 * 1024 * 1024, pingInterval: 10_000, pingTimeout: 10_000, transports: ['websocket'] });
     this.io.use(workerHandshake({ sharedToken: opts.workerToken, tokens: opts.tokens, logger: opts.logger }));
     this.identities = new WorkerIdentities({
       registry: opts.registry, tokens: opts.tokens, logger: opts.logger,

@@ -91,8 +91,12 @@ const defaults = loadConfig(TEST_KEYS);
 const workerDefaults = loadWorkerConfig({ WORKER_TOKEN: TEST_KEYS.WORKER_TOKEN });
 
 describe('docker-compose.yml', () => {
-  it('has the stack (queue-redis, orchestrator, worker) and a development Redis', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['orchestrator', 'queue-redis', 'redis', 'worker']);
+  it('has the stack (queue-redis, orchestrator, worker), a development Redis, and the ha profile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'ha-balancer', 'ha-orchestrator-1', 'ha-orchestrator-2', 'ha-postgres', 'ha-redis', 'ha-worker',
+      'orchestrator', 'queue-redis', 'redis', 'worker',
+    ]);
+    for (const name of ['orchestrator', 'queue-redis', 'worker']) expect(compose.services[name].profiles).toBeUndefined();
   });
 
   it('runs Redis 7 with AOF persistence and noeviction (BullMQ loses jobs under eviction), health-checked, on a volume', () => {
@@ -222,6 +226,80 @@ describe('docker-compose.yml', () => {
     const interpolated = [...new Set([...composeText.matchAll(/\$\{(\w+)/g)].map((m) => m[1]))];
     const secretSources = Object.values(compose.secrets ?? {}).map((s) => s.environment!).filter(Boolean);
     expect([...interpolated, ...secretSources].filter((v) => !new RegExp(`^#? ?${v}=`, 'm').test(example))).toEqual([]);
+  });
+});
+
+describe('docker-compose.yml, profile ha (several orchestrators)', () => {
+  const ha = (name: string) => compose.services[`ha-${name}`];
+  const orchestrators = [ha('orchestrator-1'), ha('orchestrator-2')];
+  const nginx = read('deploy/ha/nginx.conf');
+
+  it('puts PostgreSQL, Redis, two orchestrators, the balancer and the workers in the profile, and only them', () => {
+    const inHa = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('ha')).map(([n]) => n).sort();
+    expect(inHa).toEqual(['ha-balancer', 'ha-orchestrator-1', 'ha-orchestrator-2', 'ha-postgres', 'ha-redis', 'ha-worker']);
+    for (const name of inHa) expect(compose.services[name].profiles).toEqual(['ha']);
+    // Started by naming the balancer and the workers: the rest follows from depends_on.
+    expect(read('README.md')).toContain('docker compose --profile ha up -d ha-balancer ha-worker');
+    expect(Object.keys(ha('balancer').depends_on ?? {}).sort()).toEqual(['ha-orchestrator-1', 'ha-orchestrator-2']);
+    expect(Object.keys(ha('worker').depends_on ?? {})).toEqual(['ha-balancer']);
+    for (const o of orchestrators) expect(Object.keys(o.depends_on ?? {}).sort()).toEqual(['ha-postgres', 'ha-redis']);
+  });
+
+  it('runs Redis with AOF and noeviction, and PostgreSQL, both health-checked on volumes of their own', () => {
+    const command = ([] as string[]).concat(ha('redis').command ?? []).map(interpolate).join(' ');
+    expect(command).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
+    expect(command).toMatch(/--requirepass <REDIS_PASSWORD>/);
+    expect(ha('redis').healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(ha('redis').volumes).toEqual(['ha-redis-data:/data']);
+    expect(ha('postgres').image).toMatch(/^postgres:\d+/);
+    expect(ha('postgres').healthcheck?.test?.[1]).toBe('pg_isready');
+    expect(ha('postgres').volumes).toEqual(['ha-postgres-data:/var/lib/postgresql/data']);
+    expect(read('.env.example')).toMatch(/^# ?POSTGRES_PASSWORD=/m);
+  });
+
+  it('gives both orchestrators the same PostgreSQL, Redis and prefix, an INSTANCE_ID each, and no host port', () => {
+    const configs = orchestrators.map((o) => {
+      const env = envOf(o);
+      expect(o.ports).toEqual([]);
+      expect(env.DATABASE_URL).toBe('postgres://personas:<POSTGRES_PASSWORD>@ha-postgres:5432/personas');
+      expect(env.REDIS_URL).toBe('redis://:<REDIS_PASSWORD>@ha-redis:6379');
+      expect(o.build).toEqual({ context: '.', target: 'orchestrator' });
+      expect(secretNames(o).sort()).toEqual(['master_key', 'team_api_key', 'worker_token']);
+      // What the orchestrator would parse (the secrets come from files in the container).
+      return loadConfig({ ...env, ...TEST_KEYS, MASTER_KEY_FILE: '', TEAM_API_KEY_FILE: '', WORKER_TOKEN_FILE: '', DATABASE_URL: 'postgres://personas:pw@ha-postgres:5432/personas', REDIS_URL: 'redis://:pw@ha-redis:6379' });
+    });
+    expect(configs.map((c) => c.instanceId)).toEqual(['orchestrator-1', 'orchestrator-2']);
+    expect(configs.every((c) => c.database.client === 'postgres')).toBe(true);
+    expect(new Set(configs.map((c) => c.queuePrefix)).size).toBe(1);
+    expect(new Set(orchestrators.flatMap((o) => o.volumes ?? [])).size).toBe(2);
+    const unread = (env: Record<string, string>, names: readonly string[]) => Object.keys(env).filter((v) => !reads(names, v));
+    for (const o of orchestrators) expect(unread(envOf(o), ORCHESTRATOR_ENV_NAMES)).toEqual([]);
+  });
+
+  it('balances both the API and the gateway over both orchestrators, with websocket upgrade and no stickiness', () => {
+    expect(ha('balancer').image).toMatch(/^nginx:/);
+    expect(ha('balancer').volumes).toEqual(['./deploy/ha/nginx.conf:/etc/nginx/nginx.conf:ro']);
+    expect((ha('balancer').ports ?? []).map(interpolate)).toEqual([`127.0.0.1:3001:${defaults.httpPort}`]);
+    for (const [upstream, port] of [['api', defaults.httpPort], ['gateway', defaults.wsPort]] as const) {
+      const block = new RegExp(`upstream ${upstream} \\{([^}]*)\\}`).exec(nginx)?.[1] ?? '';
+      expect([...block.matchAll(/server (\S+?):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`)).toEqual([`ha-orchestrator-1:${port}`, `ha-orchestrator-2:${port}`]);
+      expect(nginx).toMatch(new RegExp(`listen ${port};[\\s\\S]*?proxy_pass http://${upstream};`));
+    }
+    expect(nginx.match(/proxy_set_header Upgrade \$http_upgrade;/g)).toHaveLength(2);
+    expect(nginx.match(/proxy_set_header Connection \$connection_upgrade;/g)).toHaveLength(2);
+    expect(nginx).toMatch(/proxy_buffering off;/); // SSE streams as it comes
+    expect(nginx).not.toMatch(/ip_hash|hash \$|sticky/);
+  });
+
+  it('points the workers at the balancer, in a form the worker accepts', () => {
+    const env = envOf(ha('worker'));
+    expect(env.ORCHESTRATOR_URL).toBe(`ws://ha-balancer:${defaults.wsPort}`);
+    expect(loadWorkerConfig({ WORKER_TOKEN: TEST_KEYS.WORKER_TOKEN, ORCHESTRATOR_URL: env.ORCHESTRATOR_URL }).orchestratorUrls).toEqual([`http://ha-balancer:${defaults.wsPort}`]);
+    expect(ha('worker').user).toBe('0:0');
+    expect(secretNames(ha('worker'))).toEqual(['worker_token']);
+    const unread = Object.keys(env).filter((v) => !reads(WORKER_ENV_NAMES, v));
+    expect(unread).toEqual([]);
   });
 });
 
