@@ -207,6 +207,34 @@ describe('commands as documented: settings from .env, SIGTERM to the started pro
     expect(processesIn(dir)).toEqual([]);
   });
 
+  it('past SHUTDOWN_GRACE_MS a worker cancels what still runs, reports it, and still exits 0', async () => {
+    const dir = folder('grace');
+    const p = await ports();
+    const orchestrator = run(dir, process.execPath, ['dist/server/main.js'], {
+      ...TEST_KEYS, HOST: '127.0.0.1', HTTP_PORT: String(p.http), WS_PORT: String(p.ws), DAC_DB_PATH: path.join(dir, 'data', 'personas.db'),
+      REDIS_URL, QUEUE_PREFIX: queuePrefix(), CLAUDE_TOKEN, LOG_LEVEL: 'info',
+    });
+    const worker = run(dir, process.execPath, ['dist/worker/main.js'], {
+      ORCHESTRATOR_URL: `ws://127.0.0.1:${p.ws}`, WORKER_TOKEN: TEST_KEYS.WORKER_TOKEN, ANTHROPIC_BASE_URL: fake.url,
+      SHUTDOWN_GRACE_MS: '1000', KILL_GRACE_MS: '1000', LOG_LEVEL: 'info',
+    });
+    const logs = () => `${orchestrator.output()}\n${worker.output()}`;
+    await healthy(p.http, logs);
+    await registered(p.http, new RegExp(`-${worker.pid}$`), logs);
+    fake.onPrompt('e2e longer than the grace', [slow(500)]); // ~20 s
+    const id = (await api(p.http, 'POST', '/api/execute', { prompt: 'e2e longer than the grace' })).body.executionId;
+    await waitUntil('the CLI to call the model', () => fake.mainRequests().some((r) => userText(r).includes('e2e longer than the grace')), 30_000, logs);
+    const tree = descendants(worker.pid);
+    const signalled = Date.now();
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(8_000); // the grace, the kill grace, the report
+    expect(await finished(p.http, id, logs)).toMatchObject({ status: 'failed', error: 'shutdown' }); // nobody asked to cancel it
+    for (const pid of tree) expect(isAlive(pid)).toBe(false);
+    await stopOrchestrator(orchestrator, p.http);
+    expect(processesIn(dir)).toEqual([]);
+  });
+
   it('npm start reads .env; SIGTERM to npm stops the workers, the orchestrator and itself with exit 0', async () => {
     const dir = folder('npm-start');
     const p = await ports();
