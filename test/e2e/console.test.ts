@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web console in a real browser: Debian's headless Chromium (playwright-core) against the real
  * system — orchestrator and worker processes from dist/, Redis, the record store, and the real
