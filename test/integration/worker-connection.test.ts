@@ -115,10 +115,10 @@ afterEach(async () => {
 
 function start(token = TOKEN, slots = 2, logger = pino({ level: 'silent' })): RunningWorker {
   const config: WorkerConfig = {
+    ...sandboxConfig({ workDirRoot, anthropicBaseUrl: fake.url, slots }),
     orchestratorUrl: orch.url, workerToken: token, workerId: 'test-worker-1',
     logLevel: 'silent', shutdownGraceMs: 0, killGraceMs: 1_000,
     passThroughEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', ANTHROPIC_BASE_URL: fake.url },
-    ...sandboxConfig({ workDirRoot, anthropicBaseUrl: fake.url, slots }),
   };
   isolation = setUpIsolation(config, pino({ level: 'silent' }));
   worker = startWorker({
