@@ -8,6 +8,8 @@
  *
  * `--database sqlite` (default) or `--database postgres://user@host:5432/postgres` (a server the
  * bench may create databases on: each scenario gets a fresh pc_bench_* database, dropped after it).
+ * `--orchestrators 1,2` runs each combination with one and with two orchestrator processes sharing
+ * the database and Redis (two need PostgreSQL), the workers and the events spread over them.
  *
  * Then the audit chain on its own (`--audit N` appends, 0 to skip): appends one at a time and 32 in
  * flight, and one audit:verify pass.
@@ -46,12 +48,12 @@ async function machine(redisUrl: string, database: string): Promise<string> {
 }
 
 function table(results: ScenarioResult[]): string {
-  const head = '| events | subscriptions | offered/s | p50 ms | p95 ms | p99 ms | max ms | dispatched/s | flat-out dispatched/s | flat-out p50 / p99 ms | peak RSS MB |';
-  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|';
+  const head = '| orchestrators | events | subscriptions | offered/s | p50 ms | p95 ms | p99 ms | max ms | dispatched/s | flat-out dispatched/s | flat-out p50 / p99 ms | peak RSS MB |';
+  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|';
   const rows = results.map((r) => {
     const a = r.atRate;
     const f = r.flatOut;
-    return `| ${r.events} | ${r.subscriptions} | ${r.rate} | ${a.p50Ms} | ${a.p95Ms} | ${a.p99Ms} | ${a.maxMs} | ${a.dispatchedPerSec} | ${f.dispatchedPerSec} | ${f.p50Ms} / ${f.p99Ms} | ${r.peakRssMb} |`;
+    return `| ${r.orchestrators} | ${r.events} | ${r.subscriptions} | ${r.rate} | ${a.p50Ms} | ${a.p95Ms} | ${a.p99Ms} | ${a.maxMs} | ${a.dispatchedPerSec} | ${f.dispatchedPerSec} | ${f.p50Ms} / ${f.p99Ms} | ${r.peakRssMb} |`;
   });
   return [head, rule, ...rows].join('\n');
 }
@@ -70,9 +72,14 @@ async function main(): Promise<void> {
       audit: { type: 'string', default: '10000' },
       sandbox: { type: 'string', default: '50' },
       database: { type: 'string', default: 'sqlite' },
+      orchestrators: { type: 'string', default: '1' },
     },
   });
   const store = parseBenchStore(values.database!);
+  const orchestratorCounts = list(values.orchestrators!);
+  if (store.client === 'sqlite' && orchestratorCounts.some((n) => n > 1)) {
+    throw new Error('--orchestrators: more than one orchestrator needs --database postgres://… (SQLite is one orchestrator\'s store)');
+  }
   const redisUrl = loadEnv(['REDIS_URL']).env.REDIS_URL || 'redis://127.0.0.1:6379';
   const common = {
     workers: Number(values.workers), slotsPerWorker: Number(values.slots), personas: Number(values.personas),
@@ -80,10 +87,10 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`machine: ${await machine(redisUrl, await describeStore(store))}\n`);
   const results: ScenarioResult[] = [];
-  for (const subscriptions of list(values.subscriptions!)) {
+  for (const orchestrators of orchestratorCounts) for (const subscriptions of list(values.subscriptions!)) {
     for (const events of list(values.events!)) {
-      process.stdout.write(`running: ${events} events, ${subscriptions} subscriptions …\n`);
-      const r = await runScenario({ ...common, events, subscriptions });
+      process.stdout.write(`running: ${orchestrators} orchestrator(s), ${events} events, ${subscriptions} subscriptions …\n`);
+      const r = await runScenario({ ...common, events, subscriptions, orchestrators });
       results.push(r);
       process.stdout.write(
         `  at ${r.rate}/s: p50 ${r.atRate.p50Ms} ms, p95 ${r.atRate.p95Ms} ms, p99 ${r.atRate.p99Ms} ms, ${r.atRate.dispatchedPerSec}/s dispatched; ` +

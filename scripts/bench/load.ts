@@ -1,7 +1,8 @@
 /** Load generation and figures for the benchmark. */
 
 export interface LoadOptions {
-  baseUrl: string;
+  /** One orchestrator's API, or several (event i goes to baseUrl[i % n], as a round-robin balancer would). */
+  baseUrl: string | string[];
   teamApiKey: string;
   eventTypes: string[];
   count: number;
@@ -30,6 +31,7 @@ export async function waitUntil(probe: () => boolean, what: string, timeoutMs: n
  */
 export async function sendEvents(o: LoadOptions): Promise<string[]> {
   const ids: string[] = new Array(o.count);
+  const bases = typeof o.baseUrl === 'string' ? [o.baseUrl] : o.baseUrl;
   const start = performance.now();
   let next = 0;
   const sender = async (): Promise<void> => {
@@ -39,7 +41,7 @@ export async function sendEvents(o: LoadOptions): Promise<string[]> {
         const due = start + (i * 1000) / o.rate - performance.now();
         if (due > 0) await new Promise((r) => setTimeout(r, due));
       }
-      const res = await fetch(`${o.baseUrl}/api/events`, {
+      const res = await fetch(`${bases[i % bases.length]}/api/events`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${o.teamApiKey}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ eventType: o.eventTypes[i % o.eventTypes.length], sourceType: 'bench', sourceId: 'bench/load', payload: { i } }),

@@ -20,6 +20,11 @@ export interface ScenarioOptions {
   redisUrl: string;
   /** SQLite or a PostgreSQL server (a fresh database per scenario either way). */
   store: BenchStore;
+  /**
+   * Orchestrator processes sharing the database and Redis (more than one needs PostgreSQL). The
+   * workers are spread over them and the events sent to them in turn, as behind a balancer.
+   */
+  orchestrators: number;
 }
 
 export interface Phase {
@@ -41,6 +46,7 @@ export interface ScenarioResult extends ScenarioOptions {
   atRate: Phase;
   /** Events sent as fast as the API takes them: the sustained dispatch rate. */
   flatOut: Phase;
+  /** Summed over the orchestrator processes. */
   peakRssMb: number;
 }
 
@@ -94,18 +100,19 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const database = await createBenchDatabase(o.store, 'scenario');
   const prefix = `pc-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
   const { eventTypes } = await seedDatabase(database.target, o.personas, o.subscriptions);
-  const [httpPort, wsPort] = [await freePort(), await freePort()];
-  const child = await startOrchestrator({
+  const ports: Array<{ http: number; ws: number }> = [];
+  for (let i = 0; i < o.orchestrators; i++) ports.push({ http: await freePort(), ws: await freePort() });
+  const children = await Promise.all(ports.map((p, i) => startOrchestrator({
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, ...database.env, REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: prefix, HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    CLAUDE_TOKEN: 'sk-ant-bench-token-not-used-by-fake-workers',
-  }, httpPort);
+    QUEUE_PREFIX: prefix, HTTP_PORT: String(p.http), WS_PORT: String(p.ws), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    CLAUDE_TOKEN: 'sk-ant-bench-token-not-used-by-fake-workers', INSTANCE_ID: `bench-${i}`,
+  }, p.http)));
   const assigned = new Map<string, number>();
   const workers = Array.from({ length: o.workers }, (_v, i) =>
-    new BenchWorker(`http://127.0.0.1:${wsPort}`, `bench-worker-${i}`, o.slotsPerWorker, KEYS.WORKER_TOKEN, (id, at) => assigned.set(id, at)));
+    new BenchWorker(`http://127.0.0.1:${ports[i % ports.length].ws}`, `bench-worker-${i}`, o.slotsPerWorker, KEYS.WORKER_TOKEN, (id, at) => assigned.set(id, at)));
   try {
     await Promise.all(workers.map((w) => w.register()));
-    const load = { baseUrl: `http://127.0.0.1:${httpPort}`, teamApiKey: KEYS.TEAM_API_KEY, eventTypes };
+    const load = { baseUrl: ports.map((p) => `http://127.0.0.1:${p.http}`), teamApiKey: KEYS.TEAM_API_KEY, eventTypes };
     const phase = async (count: number, rate: number, concurrency: number): Promise<string[]> => {
       const before = assigned.size;
       const ids = await sendEvents({ ...load, count, rate, concurrency });
@@ -115,10 +122,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await phase(Math.min(500, Math.max(50, Math.floor(o.events / 10))), 0, 8); // warm-up, not measured
     const atRate = await figures(database.target, await phase(o.events, o.rate, 256), assigned);
     const flatOut = await figures(database.target, await phase(o.events, 0, o.concurrency), assigned);
-    return { ...o, atRate, flatOut, peakRssMb: peakRssMb(child.pid!) };
+    return { ...o, atRate, flatOut, peakRssMb: children.reduce((sum, c) => sum + peakRssMb(c.pid!), 0) };
   } finally {
     for (const w of workers) w.close();
-    await stopOrchestrator(child);
+    await Promise.all(children.map(stopOrchestrator));
     await deletePrefix(o.redisUrl, prefix);
     await database.dispose();
   }

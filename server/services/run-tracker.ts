@@ -285,7 +285,7 @@ export class RunTracker {
       });
       const final = moved ?? (await executions.getExecution(this.deps.db, executionId));
       if (!final) return undefined;
-      if (moved) this.afterEnd(executionId);
+      if (moved) this.afterEnd(executionId, run === undefined);
       this.deps.bus.publishEnd({ executionId, status: final.status, error: final.error });
       if (moved) {
         this.deps.logger.info({ executionId, status: final.status, error: final.error, durationMs: final.durationMs }, 'execution finished');
@@ -300,11 +300,14 @@ export class RunTracker {
     }
   }
 
-  /** The run is over: nobody owns it any more, and an instance that tracked it lets go. */
-  private afterEnd(executionId: string): void {
+  /**
+   * The run is over: nobody owns it any more. Recorded here without being tracked here (its worker
+   * sent the result to this instance): the instance that tracks it lets go.
+   */
+  private afterEnd(executionId: string, trackedElsewhere: boolean): void {
     const log = (err: Error) => this.deps.logger.warn({ err: err.message, executionId }, 'could not tell the other orchestrators a run ended');
     this.deps.owners?.forget(executionId).catch(log);
-    this.deps.announce?.('run-ended', { executionId }).catch(log);
+    if (trackedElsewhere) this.deps.announce?.('run-ended', { executionId }).catch(log);
   }
 
   /** Asks the worker to stop the run; if it does not answer in time, decide alone. */
