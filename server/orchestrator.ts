@@ -17,6 +17,7 @@ import { createApp } from './http/app';
 import { recordFinishedExecution } from './metrics/executions';
 import { isQueue, Metrics } from './metrics/metrics';
 import { startRetention, type Retention } from './retention/schedule';
+import { startPresence } from './startup/presence';
 import { INCREMENTAL_VACUUM_MIGRATION } from '../migrations/20261130000003_sqlite_incremental_vacuum';
 import type { AppContext } from './http/context';
 import { Dispatcher } from './queues/dispatcher';
@@ -92,6 +93,8 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (applied.includes(INCREMENTAL_VACUUM_MIGRATION)) logger.info('SQLite: auto_vacuum is now INCREMENTAL (the database file was rewritten once, by VACUUM); retention gives pruned space back');
   if (keyCheck.record) await recordMasterKeyCheck(db, config.masterKey, logger);
+  // Says this database is in use (rotate-key refuses meanwhile); removed at stop.
+  const presence = await startPresence({ db, logger, instanceId: config.instanceId });
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   // Shared with the other orchestrator instances of this deployment (same Redis, same QUEUE_PREFIX).
   const cluster: Cluster<WorkerSummary> = new Cluster<WorkerSummary>({
@@ -204,6 +207,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     stopCoordinating();
     await claudeToken.stop();
     await audit.flush();
+    await presence.stop();
     await cluster.stop();
     await queues.close();
     await db.destroy();

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { decrypt, DecryptionError, encrypt } from '../../shared/crypto';
+import { rechainAudit } from '../audit/rechain';
 import { nowIso } from '../db/knex';
 import { putMeta } from '../db/system-meta';
 import { MASTER_KEY_CHECK, masterKeyCheckValue } from '../startup/master-key';
@@ -50,7 +51,8 @@ function reseal(spec: (typeof SEALED_TABLES)[number], row: Row, from: Buffer, to
 
 /**
  * Re-seals every stored secret from `from` to `to` and records `to`'s check value, in one
- * transaction: all or nothing. Pending OAuth authorizations are dropped. Answers rows per table.
+ * transaction: all or nothing. Pending OAuth authorizations are dropped; the audit chain (keyed by
+ * MASTER_KEY) is verified under `from` and re-computed under `to`. Answers rows per table.
  * The orchestrator must be stopped meanwhile (it keeps the old key in memory).
  */
 export async function rotateMasterKey(db: Knex, from: Buffer, to: Buffer): Promise<TableCounts> {
@@ -63,6 +65,8 @@ export async function rotateMasterKey(db: Knex, from: Buffer, to: Buffer): Promi
       counts[spec.table] = rows.length;
     }
     for (const table of DROPPED_TABLES) if (await trx.schema.hasTable(table)) counts[table] = await trx(table).delete();
+    // The audit chain's hashes are keyed by MASTER_KEY too: verified under the old key, re-computed under the new.
+    counts.audit_log = await rechainAudit(trx, from, to);
     await putMeta(trx, MASTER_KEY_CHECK, masterKeyCheckValue(to), nowIso());
     return counts;
   });
@@ -79,6 +83,8 @@ export async function forgetSealedSecrets(db: Knex, to: Buffer): Promise<TableCo
     for (const table of [...SEALED_TABLES.map((s) => s.table), ...DROPPED_TABLES]) {
       if (await trx.schema.hasTable(table)) counts[table] = await trx(table).delete();
     }
+    // Nothing can verify the old chain any more: it is re-computed under the new key as it stands.
+    counts.audit_log = await rechainAudit(trx, undefined, to);
     await putMeta(trx, MASTER_KEY_CHECK, masterKeyCheckValue(to), nowIso());
     return counts;
   });
