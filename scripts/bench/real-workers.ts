@@ -1,0 +1,500 @@
+/**
+ * Per-run cost with REAL worker processes (dist/worker/main.js) and a stand-in CLI (a bash script
+ * that prints a valid stream-json run and exits), side by side with the spawn floor (a plain Node
+ * loop spawning the same stand-in with the same 8 KiB prompt, 16 in flight; scripts/bench/spawn-floor),
+ * so every figure is also a ratio that survives a noisy machine:
+ * - runs/s flat out with `workers` × `slots` vs the floor;
+ * - worker CPU per run (user + system of the worker processes, /proc/<pid>/stat) minus the floor
+ *   loop's own CPU per spawn; orchestrator CPU per run flat out and paced at `pacedRate`/s;
+ * - event accepted → CLI started (the stand-in's first instruction, $EPOCHREALTIME) p50/p99, paced,
+ *   with few and with many subscriptions;
+ * - worker RSS with every slot busy (a persona whose runs hold 3 s), orchestrator RSS;
+ * - streaming: `streamWorkers` × 50 slots, `streamRuns` runs each printing `linesPerSec` lines/s for
+ *   `streamSeconds` s: every line stored in order, an SSE follower on `followers` of them (printed →
+ *   received p99), orchestrator CPU per line;
+ * - the floor again with the stand-in under the worker's bubblewrap command line (`sandboxFloor`),
+ *   and the workers with WORKER_SANDBOX=bwrap against it.
+ * Workers run with WORKER_SANDBOX=none for the main figures. Default log level (info) everywhere,
+ * logs to /dev/null: what a deployment pays.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb } from '../../server/db/knex';
+import type { DatabaseTarget } from '../../server/db/target';
+import { createBenchDatabase, type BenchStore } from './database';
+import { percentile } from './load';
+import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
+import { seedDatabase } from './seed';
+import { cpuMsOf, type FloorResult } from './spawn-floor';
+
+export interface RealWorkerOptions {
+  store: BenchStore;
+  redisUrl: string;
+  workers: number;
+  slots: number;
+  /** Events sent flat out (the runs/s and CPU figures). */
+  runs: number;
+  /** Events in the paced phase, at `pacedRate`/s. */
+  pacedRuns: number;
+  pacedRate: number;
+  /** Subscription counts the paced latency is measured with (a fresh orchestrator each). */
+  subscriptions: number[];
+  floorRuns: number;
+  floorInFlight: number;
+  /** Also measure the bwrap floor and the workers under bwrap. */
+  sandboxFloor: boolean;
+  streamWorkers: number;
+  streamRuns: number;
+  streamSeconds: number;
+  linesPerSec: number;
+  followers: number;
+}
+
+export interface FlatOut {
+  runs: number;
+  perSec: number;
+  workerCpuMsPerRun: number;
+  orchestratorCpuMsPerRun: number;
+}
+
+export interface Paced {
+  subscriptions: number;
+  runs: number;
+  rate: number;
+  startP50Ms: number;
+  startP99Ms: number;
+  orchestratorCpuMsPerRun: number;
+}
+
+export interface RealWorkerResult {
+  floor: FloorResult;
+  flatOut: FlatOut;
+  paced: Paced[];
+  /** Per worker: resident while every slot held a run, and the peak over the whole scenario. */
+  workerBusyRssMb: number[];
+  workerPeakRssMb: number[];
+  orchestratorRssMb: number;
+  orchestratorPeakRssMb: number;
+  sandbox?: { floor: FloorResult; flatOut: FlatOut; startP50Ms: number; startP99Ms: number };
+  streaming?: StreamResult;
+}
+
+export interface StreamResult {
+  runs: number;
+  lines: number;
+  linesInOrder: boolean;
+  problems: string[];
+  followed: number;
+  followedLines: number;
+  lineP50Ms: number;
+  lineP99Ms: number;
+  orchestratorCpuMsPerLine: number;
+  workerCpuMsPerLine: number;
+}
+
+const KEYS = {
+  MASTER_KEY: 'c'.repeat(64),
+  TEAM_API_KEY: `bench_team_key_${randomBytes(8).toString('hex')}`,
+  WORKER_TOKEN: `bench_worker_token_${randomBytes(8).toString('hex')}`,
+};
+const r1 = (v: number) => Math.round(v * 10) / 10;
+const r2 = (v: number) => Math.round(v * 100) / 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The stand-in: notes when it started, reads the prompt to EOF, prints a stream-json run whose
+ * result text carries the start time. `--model bench-hold` keeps it 3 s; `--model bench-stream`
+ * prints `line <n> <time>` LINES_PER_SEC times a second for SECONDS s (bash builtins only: a read
+ * with a timeout on a FIFO nobody writes to is the sleep).
+ */
+function standIn(fifo: string, linesPerSec: number, seconds: number): string {
+  return `#!/bin/bash
+t0=$EPOCHREALTIME
+mode=
+while [ $# -gt 0 ]; do [ "$1" = --model ] && mode=$2; shift; done
+cat >/dev/null
+echo '{"type":"system","subtype":"init","session_id":"bench","model":"stand-in"}'
+if [ "$mode" = bench-hold ]; then exec 3<>${fifo}; read -t 3 -u 3; fi
+if [ "$mode" = bench-stream ]; then
+  exec 3<>${fifo}
+  n=$((${linesPerSec} * ${seconds})); i=0; start=\${EPOCHREALTIME/./}
+  while [ $i -lt $n ]; do
+    echo "line $i $EPOCHREALTIME"
+    i=$((i + 1))
+    due=$((start + i * ${Math.round(1_000_000 / linesPerSec)})); now=\${EPOCHREALTIME/./}; wait=$((due - now))
+    if [ $wait -gt 0 ]; then printf -v w '0.%06d' $wait; read -t $w -u 3; fi
+  done
+fi
+echo '{"type":"result","subtype":"success","is_error":false,"result":"started='$t0'","total_cost_usd":0,"duration_ms":1,"num_turns":1,"session_id":"bench"}'
+`;
+}
+
+function runFloor(req: { cli: string; count: number; inFlight: number; sandbox: 'none' | 'bwrap' }): Promise<FloorResult> {
+  const script = path.join(__dirname, 'spawn-floor.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as FloorResult) : reject(new Error(`spawn floor exited ${code}`))));
+  });
+}
+
+interface System {
+  orchestrator: ChildProcess;
+  workers: ChildProcess[];
+  httpUrl: string;
+  target: DatabaseTarget;
+  eventTypes: { instant: string[]; hold: string; stream: string };
+  stop(): Promise<void>;
+}
+
+/** A seeded database, the orchestrator, `workers` real workers (each registered) on one Redis prefix. */
+async function startSystem(o: RealWorkerOptions, s: { subscriptions: number; workers: number; slots: number; sandbox: 'none' | 'bwrap'; cli: string; workRoot: string }): Promise<System> {
+  const database = await createBenchDatabase(o.store, 'workers');
+  const prefix = `pc-bench-w-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const { eventTypes } = await seedDatabase(database.target, 10, s.subscriptions);
+  const db = openDb(database.target);
+  const now = new Date().toISOString();
+  // ~8 KiB of persona text, like a real persona's instructions: the prompt the floor sends too.
+  await db('personas').update({ system_prompt: 'You answer benchmark events. '.repeat(280) });
+  const special = { hold: 'bench_hold', stream: 'bench_stream' };
+  for (const [kind, eventType] of Object.entries(special)) {
+    const id = randomUUID();
+    await db('personas').insert({ id, name: `Bench ${kind}`, description: kind, enabled: true, max_concurrent: 100_000, model_profile: `bench-${kind}`, created_at: now, updated_at: now });
+    await db('event_subscriptions').insert({ id: randomUUID(), persona_id: id, event_type: eventType, source_filter: null, enabled: true, created_at: now, updated_at: now });
+  }
+  await db.destroy();
+  const [httpPort, wsPort] = [await freePort(), await freePort()];
+  const orchestrator = await startOrchestrator({
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, ...database.env, REDIS_URL: o.redisUrl,
+    QUEUE_PREFIX: prefix, HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), HOST: '127.0.0.1',
+    CLAUDE_TOKEN: 'sk-ant-api03-bench-token-never-sent', RETENTION_DAYS: '0',
+  }, httpPort);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const workerMain = path.join(__dirname, '..', '..', 'worker', 'main.js');
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const workers = Array.from({ length: s.workers }, (_v, i) => spawn(process.execPath, [...nodeArgs, workerMain], {
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME, ORCHESTRATOR_URL: `ws://127.0.0.1:${wsPort}`, WORKER_TOKEN: KEYS.WORKER_TOKEN,
+      WORKER_ID: `bench-real-${i}`, WORKER_SLOTS: String(s.slots), CLAUDE_BIN: s.cli, WORKER_SANDBOX: s.sandbox, WORK_DIR_ROOT: s.workRoot,
+      SHUTDOWN_GRACE_MS: '5000',
+    },
+    stdio: ['ignore', process.env.BENCH_WORKER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
+  }));
+  const stop = async () => {
+    await Promise.all(workers.map(async (w) => {
+      if (w.exitCode !== null || w.signalCode !== null) return;
+      const exited = new Promise((r) => w.once('exit', r));
+      w.kill('SIGTERM');
+      const t = setTimeout(() => w.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }));
+    await stopOrchestrator(orchestrator);
+    await deletePrefix(o.redisUrl, prefix);
+    await database.dispose();
+  };
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const status = await fetch(`${httpUrl}/api/status`, { headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}` } }).then((r) => r.json() as Promise<{ workers?: unknown[] }>);
+      if ((status.workers?.length ?? 0) >= s.workers) break;
+      if (Date.now() > deadline) throw new Error(`bench: only ${status.workers?.length ?? 0} of ${s.workers} workers registered within 30 s`);
+      await sleep(100);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { orchestrator, workers, httpUrl, target: database.target, eventTypes: { instant: eventTypes, ...special }, stop };
+}
+
+/** Sends `count` events (`rate`/s, or flat out with `concurrency` in flight); answers their ids. */
+async function send(url: string, types: string[], count: number, rate: number, concurrency: number): Promise<string[]> {
+  const ids: string[] = new Array(count);
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const i = next++;
+      if (rate > 0) {
+        const due = start + (i * 1000) / rate - performance.now();
+        if (due > 0) await sleep(due);
+      }
+      const res = await fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ eventType: types[i % types.length], sourceType: 'bench', sourceId: 'bench/workers', payload: { i } }),
+      });
+      if (res.status !== 202) throw new Error(`bench: POST /api/events answered ${res.status}: ${await res.text()}`);
+      ids[i] = ((await res.json()) as { id: string }).id;
+    }
+  }));
+  return ids;
+}
+
+/** Waits until `total` executions have finished; throws if any did not complete. */
+async function waitFinished(target: DatabaseTarget, total: number, timeoutMs: number): Promise<void> {
+  const db = openDb(target);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = (await db('executions').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
+      const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      const finished = (by.completed ?? 0) + (by.failed ?? 0) + (by.cancelled ?? 0);
+      if ((by.failed ?? 0) + (by.cancelled ?? 0) > 0) {
+        const bad = await db('executions').whereNot('status', 'completed').whereIn('status', ['failed', 'cancelled']).first('error_message', 'status');
+        throw new Error(`bench: ${(by.failed ?? 0) + (by.cancelled ?? 0)} run(s) did not complete: ${JSON.stringify(bad)}`);
+      }
+      if (finished >= total) return;
+      if (Date.now() > deadline) throw new Error(`bench: ${finished} of ${total} runs finished within ${timeoutMs} ms`);
+      await sleep(25);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** event accepted → CLI started, from the stand-in's `started=<epoch>` result text. */
+async function startLatencies(target: DatabaseTarget, eventIds: string[]): Promise<number[]> {
+  const db = openDb(target);
+  try {
+    const wanted = new Set(eventIds);
+    const rows = (await db('executions as x').join('events as e', 'e.id', 'x.event_id').select('e.id as eventId', 'e.created_at as createdAt', 'x.result as result')) as Array<{ eventId: string; createdAt: string; result: string | null }>;
+    const out: number[] = [];
+    for (const row of rows) {
+      if (!wanted.has(row.eventId)) continue;
+      const m = /started=(\d+)[.,](\d+)/.exec(row.result ?? '');
+      if (!m) continue;
+      out.push(Number(m[1]) * 1000 + Number(`0.${m[2]}`) * 1000 - Date.parse(row.createdAt));
+    }
+    return out.sort((a, b) => a - b);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const cpuOf = (procs: ChildProcess[]) => procs.reduce((sum, p) => sum + cpuMsOf(p.pid!), 0);
+const rssMb = (pid: number) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+async function flatOut(sys: System, runs: number, floorCpu: number, done: { n: number }): Promise<FlatOut> {
+  const w0 = cpuOf(sys.workers);
+  const o0 = cpuMsOf(sys.orchestrator.pid!);
+  const t0 = performance.now();
+  await send(sys.httpUrl, sys.eventTypes.instant, runs, 0, 32);
+  done.n += runs;
+  await waitFinished(sys.target, done.n, 120_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const workerCpu = (cpuOf(sys.workers) - w0) / runs;
+  return {
+    runs, perSec: Math.round(runs / seconds), workerCpuMsPerRun: r2(workerCpu - floorCpu),
+    orchestratorCpuMsPerRun: r2((cpuMsOf(sys.orchestrator.pid!) - o0) / runs),
+  };
+}
+
+async function paced(sys: System, o: RealWorkerOptions, subscriptions: number, done: { n: number }): Promise<Paced> {
+  const o0 = cpuMsOf(sys.orchestrator.pid!);
+  const ids = await send(sys.httpUrl, sys.eventTypes.instant, o.pacedRuns, o.pacedRate, 64);
+  done.n += o.pacedRuns;
+  await waitFinished(sys.target, done.n, 60_000);
+  const cpu = (cpuMsOf(sys.orchestrator.pid!) - o0) / o.pacedRuns;
+  const lat = await startLatencies(sys.target, ids);
+  return { subscriptions, runs: o.pacedRuns, rate: o.pacedRate, startP50Ms: r1(percentile(lat, 50)), startP99Ms: r1(percentile(lat, 99)), orchestratorCpuMsPerRun: r2(cpu) };
+}
+
+/** Every slot busy (runs holding 3 s): each worker's resident set at the height of it. */
+async function busyRss(sys: System, slots: number, done: { n: number }): Promise<number[]> {
+  const total = slots * sys.workers.length;
+  await send(sys.httpUrl, [sys.eventTypes.hold], total, 0, 32);
+  done.n += total;
+  await sleep(2_000);
+  const rss = sys.workers.map((w) => rssMb(w.pid!));
+  await waitFinished(sys.target, done.n, 60_000);
+  return rss;
+}
+
+interface Follower {
+  latencies: number[];
+  closed: Promise<void>;
+}
+
+/** An SSE follower: the latency of each live line (received − printed by the stand-in). */
+async function follow(url: string, executionId: string): Promise<Follower> {
+  const res = await fetch(`${url}/api/executions/${executionId}/stream`, { headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}` } });
+  if (!res.ok || !res.body) throw new Error(`bench: follow ${executionId}: ${res.status}`);
+  const connectedAt = Date.now();
+  const latencies: number[] = [];
+  const closed = (async () => {
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
+      const now = Date.now() + (performance.now() % 1);
+      buf += decoder.decode(part, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.startsWith('data:')) continue;
+        const m = /line \d+ (\d+)[.,](\d+)/.exec(line);
+        if (!m) continue;
+        const printed = Number(m[1]) * 1000 + Number(`0.${m[2]}`) * 1000;
+        if (printed > connectedAt + 200) latencies.push(now - printed); // live lines only, not the replay
+      }
+    }
+  })();
+  return { latencies, closed };
+}
+
+async function streaming(o: RealWorkerOptions, cli: string, workRoot: string): Promise<StreamResult> {
+  const sys = await startSystem(o, { subscriptions: 10, workers: o.streamWorkers, slots: 50, sandbox: 'none', cli, workRoot });
+  try {
+    const w0 = cpuOf(sys.workers);
+    const o0 = cpuMsOf(sys.orchestrator.pid!);
+    const eventIds = await send(sys.httpUrl, [sys.eventTypes.stream], o.streamRuns, 0, 32);
+    const db = openDb(sys.target);
+    let executionIds: string[] = [];
+    try {
+      const deadline = Date.now() + 30_000;
+      while (executionIds.length < o.streamRuns && Date.now() < deadline) {
+        executionIds = (await db('executions').whereIn('event_id', eventIds).select('id')).map((r: { id: string }) => r.id);
+        if (executionIds.length < o.streamRuns) await sleep(100);
+      }
+    } finally {
+      await db.destroy();
+    }
+    const followers = await Promise.all(executionIds.slice(0, o.followers).map((id) => follow(sys.httpUrl, id)));
+    await waitFinished(sys.target, o.streamRuns, o.streamSeconds * 1000 + 120_000);
+    const orchestratorCpu = cpuMsOf(sys.orchestrator.pid!) - o0;
+    const workerCpu = cpuOf(sys.workers) - w0;
+    await Promise.race([Promise.all(followers.map((f) => f.closed)), sleep(10_000)]);
+    // Every line stored, in order, once.
+    const expected = o.linesPerSec * o.streamSeconds;
+    const problems: string[] = [];
+    const check = openDb(sys.target);
+    let lines = 0;
+    try {
+      for (const id of executionIds) {
+        const rows = (await check('execution_output').where('execution_id', id).orderBy('seq').select('seq', 'text')) as Array<{ seq: number; text: string }>;
+        let want = 0;
+        rows.forEach((row, i) => {
+          if (Number(row.seq) !== i && problems.length < 5) problems.push(`${id}: seq ${row.seq} at position ${i}`);
+          const m = /^line (\d+) /.exec(row.text);
+          if (!m) return;
+          if (Number(m[1]) !== want && problems.length < 5) problems.push(`${id}: line ${m[1]} where ${want} was due`);
+          want = Number(m[1]) + 1;
+          lines += 1;
+        });
+        if (want !== expected && problems.length < 5) problems.push(`${id}: ${want} of ${expected} lines`);
+      }
+    } finally {
+      await check.destroy();
+    }
+    const all = followers.flatMap((f) => f.latencies).sort((a, b) => a - b);
+    return {
+      runs: o.streamRuns, lines, linesInOrder: problems.length === 0 && lines === expected * o.streamRuns, problems,
+      followed: followers.length, followedLines: all.length, lineP50Ms: r1(percentile(all, 50)), lineP99Ms: r1(percentile(all, 99)),
+      orchestratorCpuMsPerLine: Number((orchestratorCpu / Math.max(1, lines)).toFixed(3)),
+      workerCpuMsPerLine: Number((workerCpu / Math.max(1, lines)).toFixed(3)),
+    };
+  } finally {
+    await sys.stop();
+  }
+}
+
+export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: string) => void): Promise<RealWorkerResult> {
+  // 0755 folders: a bwrap sandbox binds the stand-in's folder; the FIFO is the stand-in's sleep.
+  const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-bench-cli-'));
+  fs.chmodSync(cliDir, 0o755);
+  const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-bench-runs-'));
+  fs.chmodSync(workRoot, 0o711);
+  const fifo = path.join(cliDir, 'sleep.fifo');
+  spawnSyncMkfifo(fifo);
+  const cli = path.join(cliDir, 'claude-stand-in');
+  fs.writeFileSync(cli, standIn(fifo, o.linesPerSec, o.streamSeconds), { mode: 0o755 });
+  try {
+    progress(`spawn floor: ${o.floorRuns} spawns of the stand-in, ${o.floorInFlight} in flight …`);
+    const floor = await runFloor({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'none' });
+    const result: Partial<RealWorkerResult> = { floor, paced: [] };
+    for (const [i, subscriptions] of o.subscriptions.entries()) {
+      progress(`real workers: ${o.workers} × ${o.slots} slots, ${subscriptions} subscriptions …`);
+      const sys = await startSystem(o, { subscriptions, workers: o.workers, slots: o.slots, sandbox: 'none', cli, workRoot });
+      const done = { n: 0 };
+      try {
+        await send(sys.httpUrl, sys.eventTypes.instant, 200, 0, 16); // warm-up
+        done.n += 200;
+        await waitFinished(sys.target, done.n, 60_000);
+        if (i === 0) result.flatOut = await flatOut(sys, o.runs, floor.cpuMsPerSpawn, done);
+        result.paced!.push(await paced(sys, o, subscriptions, done));
+        if (i === 0) {
+          result.workerBusyRssMb = await busyRss(sys, o.slots, done);
+          result.workerPeakRssMb = sys.workers.map((w) => peakRssMb(w.pid!));
+          result.orchestratorRssMb = rssMb(sys.orchestrator.pid!);
+          result.orchestratorPeakRssMb = peakRssMb(sys.orchestrator.pid!);
+        }
+      } finally {
+        await sys.stop();
+      }
+    }
+    if (o.sandboxFloor) {
+      progress('spawn floor under bwrap, and the workers with WORKER_SANDBOX=bwrap …');
+      const sbxFloor = await runFloor({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'bwrap' });
+      const sys = await startSystem(o, { subscriptions: o.subscriptions[0], workers: o.workers, slots: o.slots, sandbox: 'bwrap', cli, workRoot });
+      const done = { n: 0 };
+      try {
+        await send(sys.httpUrl, sys.eventTypes.instant, 100, 0, 16);
+        done.n += 100;
+        await waitFinished(sys.target, done.n, 60_000);
+        const f = await flatOut(sys, o.runs, sbxFloor.cpuMsPerSpawn, done);
+        const p = await paced(sys, o, o.subscriptions[0], done);
+        result.sandbox = { floor: sbxFloor, flatOut: f, startP50Ms: p.startP50Ms, startP99Ms: p.startP99Ms };
+      } finally {
+        await sys.stop();
+      }
+    }
+    if (o.streamRuns > 0) {
+      progress(`streaming: ${o.streamWorkers} workers × 50 slots, ${o.streamRuns} runs × ${o.linesPerSec} lines/s × ${o.streamSeconds} s, ${o.followers} followers …`);
+      result.streaming = await streaming(o, cli, workRoot);
+    }
+    return result as RealWorkerResult;
+  } finally {
+    fs.rmSync(cliDir, { recursive: true, force: true });
+    fs.rmSync(workRoot, { recursive: true, force: true });
+  }
+}
+
+function spawnSyncMkfifo(file: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  execFileSync('mkfifo', ['-m', '0644', file]);
+}
+
+/** The report: figures and the ratios the issue's targets are stated in. */
+export function describeRealWorkers(r: RealWorkerResult, o: RealWorkerOptions): string {
+  const lines: string[] = [];
+  const f = r.flatOut;
+  lines.push(`spawn floor (plain Node loop, ${o.floorInFlight} in flight, 8 KiB prompt): ${r.floor.perSec}/s, ${r.floor.cpuMsPerSpawn} ms CPU per spawn`);
+  lines.push(`real workers ${o.workers} × ${o.slots}, flat out ${f.runs} runs: ${f.perSec} runs/s = ${(f.perSec / r.floor.perSec).toFixed(2)} of the floor (target ≥ 0.8)`);
+  lines.push(`  worker CPU per run beyond the floor's per spawn: ${f.workerCpuMsPerRun} ms (target ≤ 1.2); orchestrator CPU per run: ${f.orchestratorCpuMsPerRun} ms (target ≤ 1)`);
+  for (const p of r.paced) {
+    lines.push(`  paced ${p.rate}/s, ${p.subscriptions} subscriptions: event → CLI started p50 ${p.startP50Ms} ms, p99 ${p.startP99Ms} ms (targets ≤ 5 / ≤ 15); orchestrator CPU per run ${p.orchestratorCpuMsPerRun} ms (target ≤ 2)`);
+  }
+  lines.push(`  worker RSS with ${o.slots} busy slots: ${r.workerBusyRssMb.join(', ')} MB (peak ${r.workerPeakRssMb.join(', ')} MB; target ≤ 120); orchestrator RSS ${r.orchestratorRssMb} MB (peak ${r.orchestratorPeakRssMb} MB; target ≤ 200)`);
+  if (r.sandbox) {
+    const s = r.sandbox;
+    lines.push(`sandbox on (bwrap): floor ${s.floor.perSec}/s, ${s.floor.cpuMsPerSpawn} ms CPU per spawn; workers ${s.flatOut.perSec} runs/s = ${(s.flatOut.perSec / s.floor.perSec).toFixed(2)} of it; ` +
+      `worker CPU per run beyond the floor ${s.flatOut.workerCpuMsPerRun} ms; orchestrator ${s.flatOut.orchestratorCpuMsPerRun} ms; event → CLI started p50 ${s.startP50Ms} ms, p99 ${s.startP99Ms} ms`);
+  }
+  if (r.streaming) {
+    const s = r.streaming;
+    lines.push(`streaming ${o.streamWorkers} × 50, ${s.runs} runs: ${s.lines} lines stored, in order: ${s.linesInOrder ? 'yes' : `NO (${s.problems.join('; ')})`}; ` +
+      `${s.followed} SSE followers, ${s.followedLines} live lines: printed → received p50 ${s.lineP50Ms} ms, p99 ${s.lineP99Ms} ms (target ≤ 100); ` +
+      `CPU per line: orchestrator ${s.orchestratorCpuMsPerLine} ms, workers ${s.workerCpuMsPerLine} ms`);
+  }
+  return lines.join('\n');
+}
