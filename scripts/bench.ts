@@ -20,6 +20,12 @@
  * Then the sandbox (`--sandbox N` runs per isolation mode, 0 to skip): assign → CLI started with a
  * stand-in CLI in each mode, and the token proxy's added latency.
  *
+ * Then per-run cost with real workers (scripts/bench/real-workers.ts; `--real-runs N`, 0 to skip): the spawn
+ * floor, 2 real worker processes × 50 slots running a stand-in CLI flat out and paced (`--paced N` at
+ * `--paced-rate`/s, with each of `--real-subscriptions`), busy-slot RSS, the sandbox floor and the
+ * workers under bwrap (`--sandbox-floor false` to skip), and the streaming load (`--stream-runs N`
+ * runs × `--stream-seconds` s on 4 workers, `--followers` SSE followers; 0 runs to skip).
+ *
  * A benchmark, not a test: it never fails on its figures. Needs a built dist/ and a Redis (REDIS_URL).
  */
 import os from 'node:os';
@@ -28,6 +34,7 @@ import IORedis from 'ioredis';
 import { loadEnv } from '../shared/env-sources';
 import { runAuditBench } from './bench/audit';
 import { describeStore, parseBenchStore } from './bench/database';
+import { describeRealWorkers, runRealWorkerBench, type RealWorkerOptions } from './bench/real-workers';
 import { runSandboxBench } from './bench/sandbox';
 import { runScenario, type ScenarioResult } from './bench/scenario';
 
@@ -73,6 +80,17 @@ async function main(): Promise<void> {
       sandbox: { type: 'string', default: '50' },
       database: { type: 'string', default: 'sqlite' },
       orchestrators: { type: 'string', default: '1' },
+      'real-runs': { type: 'string', default: '2000' },
+      'real-workers': { type: 'string', default: '2' },
+      'real-slots': { type: 'string', default: '50' },
+      'real-subscriptions': { type: 'string', default: '10,10000' },
+      paced: { type: 'string', default: '500' },
+      'paced-rate': { type: 'string', default: '50' },
+      floor: { type: 'string', default: '2000' },
+      'sandbox-floor': { type: 'string', default: 'true' },
+      'stream-runs': { type: 'string', default: '200' },
+      'stream-seconds': { type: 'string', default: '30' },
+      followers: { type: 'string', default: '20' },
     },
   });
   const store = parseBenchStore(values.database!);
@@ -121,7 +139,16 @@ async function main(): Promise<void> {
       `(added p50 ${p.addedP50Ms} ms, p99 of the per-pair difference ${p.addedP99Ms} ms)\n`,
     );
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, sandbox }, null, 2)}\n`);
+  const real: RealWorkerOptions = {
+    store, redisUrl, workers: Number(values['real-workers']), slots: Number(values['real-slots']), runs: Number(values['real-runs']),
+    pacedRuns: Number(values.paced), pacedRate: Number(values['paced-rate']), subscriptions: list(values['real-subscriptions']!),
+    floorRuns: Number(values.floor), floorInFlight: 16, sandboxFloor: values['sandbox-floor'] !== 'false',
+    streamWorkers: 4, streamRuns: Number(values['stream-runs']), streamSeconds: Number(values['stream-seconds']), linesPerSec: 20,
+    followers: Number(values.followers),
+  };
+  const workers = real.runs > 0 ? await runRealWorkerBench(real, (line) => process.stdout.write(`\n${line}\n`)) : undefined;
+  if (workers) process.stdout.write(`\nper-run cost, real workers (stand-in CLI):\n${describeRealWorkers(workers, real)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, sandbox, workers }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {
