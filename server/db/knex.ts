@@ -3,7 +3,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
 import { dialectOf } from './dialect';
-import { encodeBindings, normalizePostgresSchema, pgTypes, withMigrationLock } from './postgres';
+import { encodeBindings, normalizePostgresSchema, pgTypes, PortablePgClient, withMigrationLock } from './postgres';
 import { cachePreparedStatements } from './statement-cache';
 import type { DatabaseTarget, SynchronousCommit } from './target';
 
@@ -72,7 +72,7 @@ function openSqlite(file: string): Db {
  */
 function openPostgres(url: string, poolMax: number, synchronousCommit: SynchronousCommit): Db {
   return knexFactory({
-    client: 'pg',
+    client: PortablePgClient as unknown as typeof knexFactory.Client,
     connection: { connectionString: url, application_name: 'personas-cloud', types: pgTypes } as Knex.PgConnectionConfig,
     pool: {
       min: 0,

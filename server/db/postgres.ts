@@ -63,6 +63,44 @@ export function encodeBindings(conn: PgQueryable): void {
   };
 }
 
+/* Knex's own PostgreSQL client and column compiler (knex is pinned; test/unit/postgres-ddl.test.ts checks the DDL they give). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const KnexPgClient: new (config: Knex.Config) => Knex.Client = require('knex/lib/dialects/postgres');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const KnexPgColumnCompiler: new (...args: unknown[]) => object = require('knex/lib/dialects/postgres/schema/pg-columncompiler');
+
+/**
+ * The migrations' portable column types, as PostgreSQL types that behave as SQLite's (see
+ * normalizePostgresSchema for why each): a migration creates them right away, so no column is ever
+ * rewritten after it (an ALTER … TYPE of a large table's column would lock it while it is copied).
+ */
+class PortableColumnCompiler extends KnexPgColumnCompiler {
+  varchar(): string {
+    return 'text collate "C"';
+  }
+  char(): string {
+    return 'text collate "C"';
+  }
+  increments(this: { tableCompiler: { _canBeAddPrimaryKey(o: unknown): boolean } }, options = { primaryKey: true }): string {
+    return `bigserial${this.tableCompiler._canBeAddPrimaryKey(options) ? ' primary key' : ''}`;
+  }
+}
+Object.assign(PortableColumnCompiler.prototype, {
+  text: 'text collate "C"',
+  integer: 'bigint',
+  smallint: 'bigint',
+  mediumint: 'bigint',
+  tinyint: 'bigint',
+  floating: 'double precision',
+});
+
+/** Knex's PostgreSQL client with PortableColumnCompiler: `client` in the Knex config of a PostgreSQL store. */
+export class PortablePgClient extends KnexPgClient {
+  override columnCompiler(...args: unknown[]): object {
+    return new PortableColumnCompiler(this, ...args);
+  }
+}
+
 /** Key of the advisory lock that lets one process at a time migrate (any 64-bit number of our own). */
 const MIGRATION_LOCK_KEY = 7_316_502_449_123;
 
@@ -89,9 +127,10 @@ interface ColumnInfo {
 }
 
 /**
- * Brings every table the migrations made (those before this code and any added later) to the
- * column types that behave as SQLite's. Run after the migrations; changes only what differs, so
- * it costs one catalogue query when there is nothing to do.
+ * Brings every table the migrations made to the column types that behave as SQLite's. Run after
+ * the migrations; changes only what differs, so it costs one catalogue query when there is nothing
+ * to do. Columns made through Knex's builder already have these types (PortableColumnCompiler);
+ * this catches the rest (raw SQL in a migration) and gives each new table its rowid.
  *
  * - `varchar(255)` (Knex's `string`) and `text` → `text COLLATE "C"`: no length limit (SQLite
  *   enforces none), and `=`, `<` and ORDER BY compare bytes, as SQLite's BINARY collation does,

@@ -63,12 +63,16 @@ export interface TestDatabase {
 /**
  * A record store for one test app or orchestrator: on SQLite `<dir>/<file>` (the caller's temp
  * folder, removed with it; nothing is created yet), on PostgreSQL a new database (a copy of the
- * run's migrated template when there is one; `empty` for one without even Knex's tables). The
- * orchestrator migrates at start; `openTestDb` answers a migrated handle.
+ * run's migrated template when there is one; `empty` for one without even Knex's tables). `client`
+ * forces one store whatever the suite runs on (a test of SQLite's own behaviour). The orchestrator
+ * migrates at start; `openTestDb` answers a migrated handle.
  */
-export async function createTestDatabase(dir: string, opts: { file?: string; empty?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  dir: string,
+  opts: { file?: string; empty?: boolean; client?: 'sqlite' | 'postgres' } = {},
+): Promise<TestDatabase> {
   const dbPath = path.join(dir, opts.file ?? 'personas.db');
-  if (!onPostgres) {
+  if ((opts.client ?? TEST_DB) === 'sqlite') {
     return { env: { DAC_DB_PATH: dbPath }, target: { client: 'sqlite', file: dbPath }, name: dbPath, drop: async () => undefined };
   }
   const pg = await createPostgresDatabase({ empty: opts.empty });
