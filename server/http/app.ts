@@ -7,6 +7,8 @@ import { authenticate, requireRole } from '../auth/express';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board';
 import { Metrics, isQueue } from '../metrics/metrics';
 import { countWebhooks, metricsRouter } from '../metrics/express';
+import { describeRoute } from './openapi/describe';
+import { openApiAssets, openApiRouter } from './openapi/router';
 import type { AppContext } from './context';
 import { personasRouter } from './routes/personas';
 import { toolsRouter } from './routes/tools';
@@ -31,6 +33,15 @@ import { consoleRouter } from './console';
 
 export const BODY_LIMIT = '1mb';
 
+const HEALTH_DOC = {
+  summary: 'Liveness and readiness',
+  tag: 'health',
+  responses: {
+    200: { description: '{"status": "ok", "time"}: ready' },
+    503: { description: '{"status": "starting", "reason", "time"}: still waiting (Redis, the database)' },
+  },
+};
+
 /**
  * The HTTP API: `/health` open; under `/api` every caller is resolved from its API key (TEAM_API_KEY is
  * the bootstrap admin) and each route declares the role it needs; one router per resource.
@@ -40,7 +51,7 @@ export function createApp(ctx: AppContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  app.get('/health', (_req, res) => {
+  app.get('/health', describeRoute(HEALTH_DOC), (_req, res) => {
     const { ready, reason } = ctx.readiness?.state() ?? { ready: true, reason: null };
     if (!ready) return void res.status(503).json({ status: 'starting', reason, time: new Date().toISOString() });
     res.json({ status: 'ok', time: new Date().toISOString() });
@@ -59,6 +70,9 @@ export function createApp(ctx: AppContext): Express {
   }));
   app.use(metricsRouter(metrics, { keys, token: ctx.config.metricsToken }));
   app.use('/api', countWebhooks(metrics));
+  // The API's own description (open): the OpenAPI document made from these routes, and Swagger UI over it.
+  app.use('/api/docs/assets', ...openApiAssets());
+  app.use('/api', openApiRouter(app));
   app.use('/api', webhooksRouter(ctx, { keys, rejections, bodyLimit: BODY_LIMIT }));
   const api = Router();
   // Resolves the caller once; each route then declares the role it needs (requireRole).

@@ -1,7 +1,17 @@
 import { Router, type RequestHandler } from 'express';
 import type { ApiKeyService } from '../auth/api-keys';
 import { requireRoleOrStaticToken } from '../auth/express';
+import { describeRoute } from '../http/openapi/describe';
 import type { Metrics, WebhookOutcome, WebhookSource } from './metrics';
+
+const METRICS_DOC = {
+  summary: 'Prometheus metrics of this orchestrator',
+  description: 'Text exposition format 0.0.4: personas_executions_total{status,persona}, personas_execution_duration_seconds, personas_execution_cost_usd, ' +
+    'personas_event_dispatch_seconds, personas_queue_jobs{queue,state}, personas_workers_connected, personas_worker_slots_free, ' +
+    'personas_webhook_requests_total{source,outcome}, personas_claude_token_expiry_seconds, and the process metrics.',
+  tag: 'metrics',
+  responses: { 200: { description: 'The metrics', kind: 'text' as const } },
+};
 
 export const METRICS_PATH = '/metrics';
 
@@ -11,7 +21,7 @@ export const METRICS_PATH = '/metrics';
  */
 export function metricsRouter(metrics: Metrics, o: { keys: ApiKeyService; token?: string }): Router {
   const r = Router();
-  r.get(METRICS_PATH, requireRoleOrStaticToken(o.keys, 'reader', o.token), async (_req, res) => {
+  r.get(METRICS_PATH, requireRoleOrStaticToken(o.keys, 'reader', o.token), describeRoute(METRICS_DOC), async (_req, res) => {
     const body = await metrics.text();
     res.setHeader('Content-Type', metrics.contentType);
     res.send(body);

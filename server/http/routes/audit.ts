@@ -5,6 +5,7 @@ import { listAudit } from '../../db/audit';
 import type { AppContext } from '../context';
 import { parse } from '../validate';
 import { queryInt } from './events';
+import { describeRoute } from '../openapi/describe';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -19,7 +20,7 @@ const auditQuery = z.object({
 /** `GET /audit?action=&actor=&limit=&offset=` (admin): the audit log, newest first; `actor` is a key id or name. */
 export function auditRouter(ctx: AppContext): Router {
   const r = Router();
-  r.get('/audit', requireRole('admin'), async (req, res) => {
+  r.get('/audit', requireRole('admin'), describeRoute({ summary: 'The audit log, newest first (filter by action or actor: a key id or name)', query: auditQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     const q = parse(auditQuery, req.query, 'query');
     res.json(await listAudit(ctx.db, { action: q.action, actor: q.actor, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
   });

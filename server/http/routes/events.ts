@@ -7,6 +7,7 @@ import { mustFind } from '../../services/must-find';
 import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonField, parse } from '../validate';
 import { requireRole } from '../../auth/express';
+import { describeRoute } from '../openapi/describe';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -42,13 +43,13 @@ export function eventsRouter(ctx: AppContext): Router {
   const r = Router();
   const deps = { db: ctx.db, queues: ctx.queues, logger: ctx.logger };
 
-  r.post('/events', requireRole('runner'), async (req, res) => {
+  r.post('/events', requireRole('runner'), describeRoute({ summary: 'Publish an event (matched against subscriptions; each match becomes an execution)', body: publishBody, responses: { 202: { description: 'Accepted: the event, pending' } } }), async (req, res) => {
     const body = parse(publishBody, bodyObject(req.body));
     const event = await publishEvent(deps, { ...body, sourceType: body.sourceType ?? 'manual' });
     res.status(202).json(event);
   });
 
-  r.get('/events', requireRole('reader'), async (req, res) => {
+  r.get('/events', requireRole('reader'), describeRoute({ summary: 'List events, newest first, with the executions each caused', query: listQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     const events = await listEvents(ctx.db, { eventType: q.type, status: q.status, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 });
     // What each event caused, in one query for the page (ids and statuses; the detail has more).
@@ -59,7 +60,7 @@ export function eventsRouter(ctx: AppContext): Router {
     res.json(events.map((e) => ({ ...e, executions: caused.get(e.id) ?? [] })));
   });
 
-  r.get('/events/:id', requireRole('reader'), async (req, res) => {
+  r.get('/events/:id', requireRole('reader'), describeRoute({ summary: 'One event with the executions it caused' }), async (req, res) => {
     const event = await mustFind(getEvent(ctx.db, req.params.id), 'event', req.params.id);
     const executions = await listExecutions(ctx.db, { eventId: event.id, limit: MAX_LIMIT, offset: 0 });
     res.json({

@@ -10,6 +10,7 @@ import type { OutputEvent } from '../../services/output-bus';
 import type { AppContext } from '../context';
 import { bodyObject, jsonField, parse } from '../validate';
 import { requireRole } from '../../auth/express';
+import { describeRoute } from '../openapi/describe';
 
 const executeBody = z.object({
   prompt: z.string().max(500_000).optional(),
@@ -24,7 +25,7 @@ const executeBody = z.object({
 export function executeRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.post('/execute', requireRole('runner'), async (req, res) => {
+  r.post('/execute', requireRole('runner'), describeRoute({ summary: "Run a persona (its assembled prompt) or a raw prompt", tag: 'executions', body: executeBody, responses: { 202: { description: 'Queued: {executionId, status, personaId, createdAt}' } } }), async (req, res) => {
     const body = parse(executeBody, bodyObject(req.body));
     if (!body.personaId && !body.prompt?.trim()) {
       throw new ValidationError('invalid body: prompt: is required (or name a personaId)', [{ field: 'prompt', message: 'is required' }]);
@@ -38,11 +39,11 @@ export function executeRouter(ctx: AppContext): Router {
     res.status(202).json({ executionId: execution.id, status: execution.status, personaId: execution.personaId, createdAt: execution.createdAt });
   });
 
-  r.post('/executions/:id/cancel', requireRole('runner'), async (req, res) => {
+  r.post('/executions/:id/cancel', requireRole('runner'), describeRoute({ summary: 'Cancel a queued or running execution (409 when already finished)', tag: 'executions' }), async (req, res) => {
     res.json(await cancelExecution(ctx.control, req.params.id));
   });
 
-  r.get('/executions/:id/stream', requireRole('reader'), (req, res) => followOverSse(ctx, req, res));
+  r.get('/executions/:id/stream', requireRole('reader'), describeRoute({ summary: "Follow an execution's output live (Server-Sent Events: output, status, end)", description: 'Replays stored output after `afterSeq` (or Last-Event-ID), then follows live; one `end` event when it finishes.', tag: 'executions', query: afterSeqQuery, responses: { 200: { description: 'An event stream', kind: 'sse' } } }), (req, res) => followOverSse(ctx, req, res));
 
   return r;
 }

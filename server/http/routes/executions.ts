@@ -5,6 +5,7 @@ import { getExecutionDetail } from '../../services/execution-detail';
 import type { AppContext } from '../context';
 import { idParam, parse } from '../validate';
 import { requireRole } from '../../auth/express';
+import { describeRoute } from '../openapi/describe';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -35,13 +36,13 @@ const summaryQuery = z.object({ hours: queryInt(1, 720).optional() });
 export function executionsRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/executions', requireRole('reader'), async (req, res) => {
+  r.get('/executions', requireRole('reader'), describeRoute({ summary: 'List executions, newest first', query: listQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     res.json(await listExecutions(ctx.db, { ...q, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 }));
   });
 
   // Before `/executions/:id`, which would otherwise take `summary` for an id.
-  r.get('/executions/summary', requireRole('reader'), async (req, res) => {
+  r.get('/executions/summary', requireRole('reader'), describeRoute({ summary: 'Executions of the last hours by status, with their total cost', query: summaryQuery }), async (req, res) => {
     const { hours = 24 } = parse(summaryQuery, req.query, 'query');
     const since = new Date(Date.now() - hours * 3600_000).toISOString();
     const { byStatus, costUsd } = await summarizeExecutionsSince(ctx.db, since);
@@ -50,7 +51,7 @@ export function executionsRouter(ctx: AppContext): Router {
     res.json({ since, hours, byStatus: counts, total, costUsd });
   });
 
-  r.get('/executions/:id', requireRole('reader'), async (req, res) => {
+  r.get('/executions/:id', requireRole('reader'), describeRoute({ summary: 'One execution with its output, cost, turns and protocol messages' }), async (req, res) => {
     res.json(await getExecutionDetail(ctx.db, req.params.id));
   });
 

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireRole } from '../../auth/express';
 import { ROLES, satisfies } from '../../auth/roles';
+import { describeRoute } from '../openapi/describe';
 
 /**
  * `GET /me`: who the presented key is and what it may do, so a client (the web console) can hide
@@ -10,7 +11,7 @@ import { ROLES, satisfies } from '../../auth/roles';
 export function meRouter(): Router {
   const r = Router();
 
-  r.get('/me', requireRole('reader'), (req, res) => {
+  r.get('/me', requireRole('reader'), describeRoute({ summary: 'The calling key: {keyId, name, role, grants}', tag: 'keys' }), (req, res) => {
     const { keyId, name, role } = req.auth!;
     res.json({ keyId, name, role, grants: ROLES.filter((needed) => satisfies(role, needed)) });
   });

@@ -8,6 +8,7 @@ import type { AppContext } from '../context';
 import { bodyObject, idParam, parse } from '../validate';
 import { queryInt } from './events';
 import { requireRole } from '../../auth/express';
+import { describeRoute } from '../openapi/describe';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 500;
@@ -33,7 +34,7 @@ export function messagesRouter(ctx: AppContext): Router {
   const persona = (id: string) => mustFind(getPersona(ctx.db, id), 'persona', id);
 
   const listKind = (path: string, kind: string) =>
-    r.get(`/personas/:id/${path}`, requireRole('operator'), async (req, res) => {
+    r.get(`/personas/:id/${path}`, requireRole('operator'), describeRoute({ summary: `A persona's ${kind === 'agent_memory' ? 'memories' : 'user messages'}, newest first`, tag: 'messages', query: listQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
       const q = parse(listQuery, req.query, 'query');
       await persona(req.params.id);
       res.json(await listMessagesForPersona(ctx.db, req.params.id, kind, q.limit ?? DEFAULT_LIMIT));
@@ -41,7 +42,7 @@ export function messagesRouter(ctx: AppContext): Router {
   listKind('messages', 'user_message');
   listKind('memories', 'agent_memory');
 
-  r.get('/personas/:id/reviews', requireRole('operator'), async (req, res) => {
+  r.get('/personas/:id/reviews', requireRole('operator'), describeRoute({ summary: "A persona's manual reviews (open or resolved)", tag: 'messages', query: reviewQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     const q = parse(reviewQuery, req.query, 'query');
     await persona(req.params.id);
     res.json(await listReviewsForPersona(ctx.db, req.params.id, q.status, q.limit ?? DEFAULT_LIMIT));
@@ -50,17 +51,17 @@ export function messagesRouter(ctx: AppContext): Router {
   // Across personas (the console's inbox), optionally one persona's; newest first.
   const inbox = (kind: string, q: z.infer<typeof inboxReviewQuery>) =>
     listMessages(ctx.db, { kind, personaId: q.personaId, status: q.status, limit: q.limit ?? DEFAULT_LIMIT, offset: q.offset ?? 0 });
-  r.get('/messages', requireRole('operator'), async (req, res) => {
+  r.get('/messages', requireRole('operator'), describeRoute({ summary: 'User messages of every persona, newest first', query: inboxQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     res.json(await inbox('user_message', parse(inboxQuery, req.query, 'query')));
   });
-  r.get('/memories', requireRole('operator'), async (req, res) => {
+  r.get('/memories', requireRole('operator'), describeRoute({ summary: 'Agent memories of every persona, newest first', tag: 'messages', query: inboxQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     res.json(await inbox('agent_memory', parse(inboxQuery, req.query, 'query')));
   });
-  r.get('/reviews', requireRole('operator'), async (req, res) => {
+  r.get('/reviews', requireRole('operator'), describeRoute({ summary: 'Manual reviews of every persona', tag: 'messages', query: inboxReviewQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     res.json(await inbox('manual_review', parse(inboxReviewQuery, req.query, 'query')));
   });
 
-  r.post('/reviews/:id/resolve', requireRole('operator'), async (req, res) => {
+  r.post('/reviews/:id/resolve', requireRole('operator'), describeRoute({ summary: 'Resolve a manual review (409 when already resolved)', tag: 'messages', body: resolveBody }), async (req, res) => {
     const b = parse(resolveBody, bodyObject(req.body));
     const review = await getMessage(ctx.db, req.params.id);
     if (!review || review.kind !== 'manual_review') throw new NotFoundError('review', req.params.id);

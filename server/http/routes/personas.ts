@@ -9,6 +9,7 @@ import { upsertPersona } from '../../services/personas';
 import type { AppContext } from '../context';
 import { bodyObject, parse } from '../validate';
 import { requireRole } from '../../auth/express';
+import { describeRoute } from '../openapi/describe';
 
 const text = z.string().max(200_000).nullable().optional();
 
@@ -66,15 +67,15 @@ const personaBody = z.object({
 export function personasRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/personas', requireRole('reader'), async (_req, res) => {
+  r.get('/personas', requireRole('reader'), describeRoute({ summary: 'List personas', responses: { 200: { description: 'The list', schema: 'array' } } }), async (_req, res) => {
     res.json(await repo.listPersonas(ctx.db));
   });
 
-  r.get('/personas/:id', requireRole('reader'), async (req, res) => {
+  r.get('/personas/:id', requireRole('reader'), describeRoute({ summary: 'One persona' }), async (req, res) => {
     res.json(await mustFind(repo.getPersona(ctx.db, req.params.id), 'persona', req.params.id));
   });
 
-  r.post('/personas', requireRole('operator'), async (req, res) => {
+  r.post('/personas', requireRole('operator'), describeRoute({ summary: 'Create a persona, or update it with an existing id', body: personaBody, responses: { 201: { description: 'Created' }, 200: { description: 'Updated' } } }), async (req, res) => {
     const input = parse(personaBody, bodyObject(req.body));
     if (!input.id || !(await repo.getPersona(ctx.db, input.id))) {
       if (!input.name) throw new ValidationError('invalid body: name: is required', [{ field: 'name', message: 'is required' }]);
@@ -83,7 +84,7 @@ export function personasRouter(ctx: AppContext): Router {
     res.status(created ? 201 : 200).json(record);
   });
 
-  r.delete('/personas/:id', requireRole('operator'), async (req, res) => {
+  r.delete('/personas/:id', requireRole('operator'), describeRoute({ summary: 'Delete a persona (and its triggers, subscriptions and links; history stays)' }), async (req, res) => {
     await mustFind(repo.getPersona(ctx.db, req.params.id), 'persona', req.params.id);
     await repo.deletePersona(ctx.db, req.params.id);
     await ctx.hooks.personaDeleted(req.params.id);

@@ -10,6 +10,7 @@ import type { AppContext } from '../context';
 import { bodyObject, idParam, jsonField, jsonObject, parse } from '../validate';
 import { queryInt } from './events';
 import { requireRole } from '../../auth/express';
+import { describeRoute } from '../openapi/describe';
 
 const triggerType = z.enum(TRIGGER_TYPES, { error: `must be one of: ${TRIGGER_TYPES.join(', ')}` });
 
@@ -47,45 +48,45 @@ export function triggersRouter(ctx: AppContext): Router {
   const r = Router();
   const deps = { db: ctx.db, queues: ctx.queues, logger: ctx.logger };
 
-  r.post('/triggers', requireRole('operator'), async (req, res) => {
+  r.post('/triggers', requireRole('operator'), describeRoute({ summary: 'Create a trigger (schedule, webhook, chain, manual, polling)', body: createBody, responses: { 201: { description: 'Created' } } }), async (req, res) => {
     const b = parse(createBody, bodyObject(req.body));
     const trigger = await createTrigger(deps, { ...b, config: b.config ?? {}, enabled: b.enabled ?? true });
     await ctx.hooks.triggerChanged(trigger.id);
     res.status(201).json(trigger);
   });
 
-  r.get('/triggers', requireRole('reader'), async (req, res) => {
+  r.get('/triggers', requireRole('reader'), describeRoute({ summary: 'List triggers', query: listQuery, responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     res.json(await listTriggers(ctx.db, {
       personaId: q.personaId, triggerType: q.type, enabled: q.enabled, limit: q.limit ?? 100, offset: q.offset ?? 0,
     }));
   });
 
-  r.get('/triggers/:id', requireRole('reader'), async (req, res) => {
+  r.get('/triggers/:id', requireRole('reader'), describeRoute({ summary: 'One trigger with its recent fires' }), async (req, res) => {
     const trigger = await mustFind(getTrigger(ctx.db, req.params.id), 'trigger', req.params.id);
     res.json({ ...trigger, recentFires: await listTriggerFires(ctx.db, trigger.id, RECENT_FIRES) });
   });
 
-  r.put('/triggers/:id', requireRole('operator'), async (req, res) => {
+  r.put('/triggers/:id', requireRole('operator'), describeRoute({ summary: 'Change a trigger', body: updateBody }), async (req, res) => {
     const b = parse(updateBody, bodyObject(req.body));
     const trigger = await updateTrigger(deps, req.params.id, b);
     await ctx.hooks.triggerChanged(trigger.id);
     res.json(trigger);
   });
 
-  r.delete('/triggers/:id', requireRole('operator'), async (req, res) => {
+  r.delete('/triggers/:id', requireRole('operator'), describeRoute({ summary: 'Delete a trigger (and its schedule)' }), async (req, res) => {
     await deleteTrigger(deps, req.params.id);
     await ctx.hooks.triggerDeleted(req.params.id);
     res.json({ id: req.params.id, deleted: true });
   });
 
-  r.post('/triggers/:id/fire', requireRole('operator'), async (req, res) => {
+  r.post('/triggers/:id/fire', requireRole('operator'), describeRoute({ summary: 'Fire a trigger now', body: fireBody, responses: { 202: { description: 'The fire and the event it published' } } }), async (req, res) => {
     const b = parse(fireBody, bodyObject(req.body));
     const { fire, event } = await fireTriggerManually(deps, req.params.id, b.payload);
     res.status(202).json({ ...fire, event });
   });
 
-  r.get('/personas/:id/triggers', requireRole('reader'), async (req, res) => {
+  r.get('/personas/:id/triggers', requireRole('reader'), describeRoute({ summary: "A persona's triggers", tag: 'triggers', responses: { 200: { description: 'The list', schema: 'array' } } }), async (req, res) => {
     await mustFind(getPersona(ctx.db, req.params.id), 'persona', req.params.id);
     res.json(await listTriggersForPersona(ctx.db, req.params.id));
   });

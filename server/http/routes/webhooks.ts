@@ -13,6 +13,10 @@ import {
 } from '../../services/webhook-verification';
 import type { AppContext } from '../context';
 import { parse } from '../validate';
+import { describeRoute } from '../openapi/describe';
+
+/** A sender's payload: any JSON (GitHub may also send it form-encoded as payload=). */
+const ANY_PAYLOAD = z.record(z.string(), z.unknown());
 
 const webhookQuery = z.object({ source: z.string().min(1).max(500).optional() });
 
@@ -62,7 +66,7 @@ export function webhooksRouter(ctx: AppContext, deps: WebhookRouterDeps): Router
     teamApiKey: ctx.config.teamApiKey,
   };
 
-  r.post('/github/webhook', signatureAuthenticated('X-Hub-Signature-256'), raw, async (req, res) => {
+  r.post('/github/webhook', signatureAuthenticated('X-Hub-Signature-256'), describeRoute({ summary: 'GitHub webhook (signed): the event becomes github_<event>', tag: 'webhooks', body: ANY_PAYLOAD, responses: { 202: { description: 'The event' }, 200: { description: 'ping answered' } } }), raw, async (req, res) => {
     const signed = takeSigned(req);
     await verifyGithub(verify, signed);
     const answer = await receiveGithubWebhook(bus, parseSigned(signed), signed.headers);
@@ -70,14 +74,14 @@ export function webhooksRouter(ctx: AppContext, deps: WebhookRouterDeps): Router
   });
 
   // GitLab sends its secret token in X-Gitlab-Token; the team key is still accepted there, as the guide configures it.
-  r.post('/gitlab/webhook', signatureAuthenticated('X-Gitlab-Token'), raw, async (req, res) => {
+  r.post('/gitlab/webhook', signatureAuthenticated('X-Gitlab-Token'), describeRoute({ summary: 'GitLab webhook (X-Gitlab-Token): object_kind becomes gitlab_<kind>', tag: 'webhooks', body: ANY_PAYLOAD, responses: { 202: { description: 'The event' } } }), raw, async (req, res) => {
     const signed = takeSigned(req);
     await verifyGitlab(verify, signed);
     const answer = await receiveGitlabWebhook(bus, parseSigned(signed), signed.headers);
     res.status(answer.status).json(answer.body);
   });
 
-  r.post('/slack/events', signatureAuthenticated('X-Slack-Signature'), raw, async (req, res) => {
+  r.post('/slack/events', signatureAuthenticated('X-Slack-Signature'), describeRoute({ summary: 'Slack Events API (signed; answers url_verification challenges)', tag: 'webhooks', body: ANY_PAYLOAD, responses: { 200: { description: 'Accepted, or the challenge' } } }), raw, async (req, res) => {
     const signed = takeSigned(req);
     await verifySlack(verify, signed);
     const answer = await receiveSlackEvent({ ...bus, enqueueTimeoutMs: SLACK_ENQUEUE_TIMEOUT_MS }, parseSigned(signed));
@@ -85,7 +89,7 @@ export function webhooksRouter(ctx: AppContext, deps: WebhookRouterDeps): Router
   });
 
   // A Bearer key (role webhook or higher) was checked by the guard; without one, the signature is the authentication.
-  r.post('/webhooks/:personaId', authenticateOptional(deps.keys), requireRoleOrSignature('webhook', 'X-Hub-Signature-256'), raw, async (req, res) => {
+  r.post('/webhooks/:personaId', authenticateOptional(deps.keys), requireRoleOrSignature('webhook', 'X-Hub-Signature-256'), describeRoute({ summary: 'Generic webhook: any JSON body becomes a webhook_received event for the persona', tag: 'webhooks', query: webhookQuery, body: ANY_PAYLOAD, responses: { 202: { description: 'The event and the webhook triggers fired' } } }), raw, async (req, res) => {
     const personaId = String(req.params.personaId);
     const signed = takeSigned(req);
     if (!req.auth) {

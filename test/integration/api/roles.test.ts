@@ -17,6 +17,9 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /health': 'public',
   // METRICS_TOKEN (when set) or an API key with read rights.
   'GET /metrics': 'reader',
+  // The API's description and its reference page describe the API, never its data.
+  'GET /api/openapi.json': 'public',
+  'GET /api/docs': 'public',
 
   // Signed ingress: their signature or token is the authentication, never an API key.
   'POST /api/github/webhook': sig('X-Hub-Signature-256'),
