@@ -55,12 +55,12 @@ async function machine(redisUrl: string, database: string): Promise<string> {
 }
 
 function table(results: ScenarioResult[]): string {
-  const head = '| orchestrators | events | subscriptions | offered/s | p50 ms | p95 ms | p99 ms | max ms | dispatched/s | flat-out dispatched/s | flat-out p50 / p99 ms | peak RSS MB |';
-  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|';
+  const head = '| orchestrators | events | subscriptions | offered/s | p50 ms | p95 ms | p99 ms | max ms | dispatched/s | flat-out dispatched/s | flat-out p50 / p99 ms | peak RSS MB | orchestrator CPU ms/event |';
+  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|';
   const rows = results.map((r) => {
     const a = r.atRate;
     const f = r.flatOut;
-    return `| ${r.orchestrators} | ${r.events} | ${r.subscriptions} | ${r.rate} | ${a.p50Ms} | ${a.p95Ms} | ${a.p99Ms} | ${a.maxMs} | ${a.dispatchedPerSec} | ${f.dispatchedPerSec} | ${f.p50Ms} / ${f.p99Ms} | ${r.peakRssMb} |`;
+    return `| ${r.orchestrators} | ${r.events} | ${r.subscriptions} | ${r.rate} | ${a.p50Ms} | ${a.p95Ms} | ${a.p99Ms} | ${a.maxMs} | ${a.dispatchedPerSec} | ${f.dispatchedPerSec} | ${f.p50Ms} / ${f.p99Ms} | ${r.peakRssMb} | ${r.cpuMsPerEvent} |`;
   });
   return [head, rule, ...rows].join('\n');
 }
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       results.push(r);
       process.stdout.write(
         `  at ${r.rate}/s: p50 ${r.atRate.p50Ms} ms, p95 ${r.atRate.p95Ms} ms, p99 ${r.atRate.p99Ms} ms, ${r.atRate.dispatchedPerSec}/s dispatched; ` +
-        `flat out: ${r.flatOut.dispatchedPerSec}/s dispatched; peak RSS ${r.peakRssMb} MB\n` +
+        `flat out: ${r.flatOut.dispatchedPerSec}/s dispatched; peak RSS ${r.peakRssMb} MB; orchestrator CPU ${r.cpuMsPerEvent} ms/event\n` +
         `  at ${r.rate}/s, accepted → execution created: p50 ${r.atRate.matchP50Ms} / p99 ${r.atRate.matchP99Ms} ms; ` +
         `execution created → assigned: p50 ${r.atRate.dispatchP50Ms} / p99 ${r.atRate.dispatchP99Ms} ms\n`,
       );

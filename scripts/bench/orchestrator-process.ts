@@ -54,6 +54,20 @@ export function peakRssMb(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). Clock
+ * ticks are 100 per second on Linux builds (USER_HZ).
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Removes every key of a run's queue prefix (never FLUSHALL: the Redis may be shared). */
 export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });

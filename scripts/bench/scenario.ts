@@ -4,7 +4,7 @@ import type { DatabaseTarget } from '../../server/db/target';
 import { createBenchDatabase, type BenchStore } from './database';
 import { BenchWorker } from './fake-worker';
 import { percentile, sendEvents, waitUntil } from './load';
-import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
+import { cpuSeconds, deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
 import { seedDatabase } from './seed';
 
 export interface ScenarioOptions {
@@ -48,6 +48,11 @@ export interface ScenarioResult extends ScenarioOptions {
   flatOut: Phase;
   /** Summed over the orchestrator processes. */
   peakRssMb: number;
+  /**
+   * The orchestrator processes' CPU time (user + system, summed) per event over both measured phases:
+   * what an event costs, whatever else the machine is doing at the time.
+   */
+  cpuMsPerEvent: number;
 }
 
 const KEYS = {
@@ -120,9 +125,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       return ids;
     };
     await phase(Math.min(500, Math.max(50, Math.floor(o.events / 10))), 0, 8); // warm-up, not measured
+    const cpuBefore = children.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0);
     const atRate = await figures(database.target, await phase(o.events, o.rate, 256), assigned);
     const flatOut = await figures(database.target, await phase(o.events, 0, o.concurrency), assigned);
-    return { ...o, atRate, flatOut, peakRssMb: children.reduce((sum, c) => sum + peakRssMb(c.pid!), 0) };
+    const cpuMsPerEvent = Math.round(((children.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0) - cpuBefore) * 1000 * 100) / (2 * o.events)) / 100;
+    return { ...o, atRate, flatOut, peakRssMb: children.reduce((sum, c) => sum + peakRssMb(c.pid!), 0), cpuMsPerEvent };
   } finally {
     for (const w of workers) w.close();
     await Promise.all(children.map(stopOrchestrator));
