@@ -172,6 +172,7 @@ async function startSystem(o: RealWorkerOptions, s: { subscriptions: number; wor
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, ...database.env, REDIS_URL: o.redisUrl,
     QUEUE_PREFIX: prefix, HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), HOST: '127.0.0.1',
     CLAUDE_TOKEN: 'sk-ant-api03-bench-token-never-sent', RETENTION_DAYS: '0',
+    ...(process.env.BENCH_ORCHESTRATOR_DEBUG ? { DEBUG: process.env.BENCH_ORCHESTRATOR_DEBUG } : {}),
   }, httpPort);
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const workerMain = path.join(__dirname, '..', '..', 'worker', 'main.js');
@@ -376,24 +377,21 @@ async function streaming(o: RealWorkerOptions, cli: string, workRoot: string): P
     // Every line stored, in order, once.
     const expected = o.linesPerSec * o.streamSeconds;
     const problems: string[] = [];
-    const check = openDb(sys.target);
     let lines = 0;
-    try {
-      for (const id of executionIds) {
-        const rows = (await check('execution_output').where('execution_id', id).orderBy('seq').select('seq', 'text')) as Array<{ seq: number; text: string }>;
-        let want = 0;
-        rows.forEach((row, i) => {
-          if (Number(row.seq) !== i && problems.length < 5) problems.push(`${id}: seq ${row.seq} at position ${i}`);
-          const m = /^line (\d+) /.exec(row.text);
-          if (!m) return;
-          if (Number(m[1]) !== want && problems.length < 5) problems.push(`${id}: line ${m[1]} where ${want} was due`);
-          want = Number(m[1]) + 1;
-          lines += 1;
-        });
-        if (want !== expected && problems.length < 5) problems.push(`${id}: ${want} of ${expected} lines`);
-      }
-    } finally {
-      await check.destroy();
+    for (const id of executionIds) {
+      // Through the API, as a user reads it (the stored text may be sealed at rest).
+      const res = await fetch(`${sys.httpUrl}/api/executions/${id}`, { headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}` } });
+      const rows = ((await res.json()) as { output: Array<{ seq: number; text: string }> }).output;
+      let want = 0;
+      rows.forEach((row, i) => {
+        if (Number(row.seq) !== i && problems.length < 5) problems.push(`${id}: seq ${row.seq} at position ${i}`);
+        const m = /^line (\d+) /.exec(row.text);
+        if (!m) return;
+        if (Number(m[1]) !== want && problems.length < 5) problems.push(`${id}: line ${m[1]} where ${want} was due`);
+        want = Number(m[1]) + 1;
+        lines += 1;
+      });
+      if (want !== expected && problems.length < 5) problems.push(`${id}: ${want} of ${expected} lines`);
     }
     const all = followers.flatMap((f) => f.latencies).sort((a, b) => a - b);
     return {

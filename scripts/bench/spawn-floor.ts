@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
+import { createRunDirs } from '../../worker/sandbox/run-dirs';
 
 export interface FloorRequest {
   cli: string;
@@ -65,10 +66,9 @@ async function main(req: FloorRequest): Promise<FloorResult> {
       bridge = net.createServer((c) => c.destroy());
       await new Promise<void>((r) => bridge!.listen(socket, r));
       for (let slot = 0; slot < req.inFlight; slot++) {
-        const runDir = fs.mkdtempSync(path.join(isolation.workerDir, 'run-'));
-        for (const d of ['home', 'tmp', 'work']) fs.mkdirSync(path.join(runDir, d), { mode: 0o700 });
-        const plan = isolation.sandbox.plan({ slot, runDir, proxySocket: socket, cliArgs: ['-p', '--output-format', 'stream-json', '--verbose'] });
-        launches.push({ ...plan, args: [...plan.args], cwd: path.join(runDir, 'work') });
+        const dirs = await createRunDirs(isolation.workerDir, isolation.sandbox.uidFor(slot));
+        const plan = isolation.sandbox.plan({ slot, runDir: dirs.root, proxySocket: socket, cliArgs: ['-p', '--output-format', 'stream-json', '--verbose'] });
+        launches.push({ ...plan, args: [...plan.args], cwd: dirs.cwd });
       }
     } else {
       for (let slot = 0; slot < req.inFlight; slot++) {
@@ -80,11 +80,12 @@ async function main(req: FloorRequest): Promise<FloorResult> {
       const child = spawn(l.command, l.args, { cwd: l.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...l.extraFds] });
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-      child.stderr!.resume();
+      let err = '';
+      child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(prompt);
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 && out.includes('"type":"result"') ? resolve() : reject(new Error(`stand-in exited ${code}: ${out.slice(0, 200)}`))));
+      child.on('close', (code) => (code === 0 && out.includes('"type":"result"') ? resolve() : reject(new Error(`stand-in exited ${code}: ${out.slice(0, 200)} ${err.slice(0, 400)}`))));
     });
     const loop = async (count: number) => {
       let next = 0;
