@@ -111,7 +111,7 @@ async function allIds(o: TestOrchestrator, p: string): Promise<Set<string>> {
     expect(fresh.status).toBe(202);
     const assigned = await waitFor(async () => worker!.assigned.find((a) => a.executionId === fresh.body.executionId), 'the run after restore', 30_000);
     expect(assigned.env.CONNECTOR_VAULT_TOKEN).toBe('backup-secret-value');
-  });
+  }, 120_000);
 
   it('refuses to overwrite a file, and points PostgreSQL users to pg_dump', async () => {
     const existing = path.join(dir, 'exists.db');
@@ -127,5 +127,5 @@ async function allIds(o: TestOrchestrator, p: string): Promise<Set<string>> {
     expect(pg.code).toBe(2);
     expect(pg.stderr).toContain('pg_dump --format=custom');
     expect(pg.stderr).not.toContain('secret-password');
-  });
+  }, 120_000);
 });

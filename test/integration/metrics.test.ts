@@ -67,7 +67,7 @@ describe('/metrics', () => {
     }
     expect(before.find((f) => f.name === 'personas_execution_duration_seconds')?.type).toBe('HISTOGRAM');
     expect(value(before, 'personas_workers_connected')).toBe(0);
-    for (const queue of ['events', 'executions', 'triggers']) expect(sample(before, 'personas_queue_jobs', { queue, state: 'waiting' })).toBeDefined();
+    for (const queue of ['events', 'executions', 'triggers', 'maintenance']) expect(sample(before, 'personas_queue_jobs', { queue, state: 'waiting' })).toBeDefined();
     // CLAUDE_TOKEN from the environment has no known expiry: no sample.
     expect(sample(before, 'personas_claude_token_expiry_seconds')).toBeUndefined();
 

@@ -4,7 +4,9 @@
  * memories, open reviews, the audit chain), the space given back, requests never waiting 50 ms
  * behind it, and the daily BullMQ job scheduler.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import { AuditLog } from '../../server/audit/audit-log';
 import { verifyAuditChain } from '../../server/audit/verify';
@@ -115,7 +117,35 @@ describe('retention', () => {
     const after = await pages();
     expect(after).toBeLessThan(before / 2);
     expect(Number((await db().raw('PRAGMA freelist_count'))[0].freelist_count)).toBe(0);
-  });
+  }, 120_000);
+
+  it('npm run prune -- --dry-run says what would go and deletes nothing; without it, prunes', async () => {
+    const personaId = await seedPersona(db());
+    await seedExecution(db(), { personaId, ageDays: 40, outputLines: 7 });
+    await seedExecution(db(), { personaId, ageDays: 5, outputLines: 3 });
+    const prune = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/prune.ts', ...args], {
+        cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', env: { PATH: process.env.PATH, ...handle.database.env, ...env },
+      });
+    const dry = prune(['--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('older than 30 days');
+    expect(dry.stdout).toContain('1 finished execution(s), with 7 output line(s) and 2 message(s)');
+    expect(dry.stdout).toContain('1 final event(s)');
+    expect(dry.stdout).toContain('keep 2 agent memory(ies) and open review(s)');
+    expect(dry.stdout).toContain('Nothing was deleted (--dry-run).');
+    expect(await countRows(db(), 'executions')).toBe(2);
+    expect(prune(['--dry-run', '--days', '3']).stdout).toContain('2 finished execution(s), with 10 output line(s)');
+    expect(prune([], { RETENTION_DAYS: '0' }).stdout).toContain('retention is off');
+    const bad = prune(['--days', 'soon']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('RETENTION_DAYS: must be a number');
+    const real = prune([]);
+    expect(real.status).toBe(0);
+    expect(real.stdout).toContain('deleted 1 execution(s), 7 output line(s), 2 message(s), 1 event(s)');
+    expect(await countRows(db(), 'executions')).toBe(1);
+  }, 120_000);
 
   it('runs daily as a BullMQ job scheduler, and says at start which retention is in force', async () => {
     const prefix = uniquePrefix('retention');

@@ -138,7 +138,7 @@ describe('npm run rotate-key', () => {
     const assigned = await waitFor(async () => worker!.assigned[0], 'the webhook run', 30_000);
     expect(assigned.env.CONNECTOR_VAULT_TOKEN).toBe('rotated-secret-value');
     expect(assigned.env.ANTHROPIC_API_KEY ?? assigned.env.CLAUDE_CODE_OAUTH_TOKEN).toBe('sk-ant-oat01-rotation-test-token-abcdefghijklmnop');
-  });
+  }, 120_000);
 
   it('with MASTER_KEY from the environment, prints the generated key once', async () => {
     await populated();
@@ -156,7 +156,7 @@ describe('npm run rotate-key', () => {
     expect(fs.existsSync(secretsFile(database))).toBe(false);
     o = await startTestOrchestrator({ MASTER_KEY: newHex }, reuse);
     expect((await api(o, 'GET', '/api/credentials')).body).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('every MASTER_KEY-sealed column of the schema is one the rotation re-seals', async () => {
     if (onPostgres) return; // the schema is the same; SQLite's catalogue is simpler to read
