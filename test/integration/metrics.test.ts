@@ -2,6 +2,8 @@
  * /metrics: a real orchestrator (in this process, real Redis and SQLite) with a worker on its
  * gateway; the exposition is read with a Prometheus text parser before and after a run.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { FakeWorker } from '../helpers/fake-worker';
 import { startTestOrchestrator, type TestOrchestrator } from '../helpers/orchestrator';
@@ -113,6 +115,15 @@ describe('/metrics', () => {
     expect(expiry).toBeGreaterThan(3500);
     expect(expiry).toBeLessThanOrEqual(3600);
     expect(value(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('the Grafana dashboard in docs/ asks only for series this exposition has', async () => {
+    const dashboard = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../docs/grafana-dashboard.json'), 'utf8'));
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
+    const names = new Set((await scrape()).map((f) => f.name));
+    const asked = new Set(exprs.flatMap((e) => e.match(/\b(personas|process|nodejs)_[a-z0-9_]+/g) ?? []).map((n) => n.replace(/_(bucket|sum|count)$/, '')));
+    expect([...asked].filter((n) => !names.has(n))).toEqual([]);
+    expect(asked.size).toBeGreaterThanOrEqual(11);
   });
 
   it('counts a queued execution that is cancelled', async () => {
