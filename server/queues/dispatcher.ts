@@ -126,7 +126,8 @@ export class Dispatcher {
     // assignment nothing waits (an orchestrator dying in between would strand the run).
     let assignment: { payload: AssignPayload; secrets: string[] };
     try {
-      assignment = await this.deps.buildAssignment(execution, persona);
+      // The owner entry is written meanwhile (a Redis round trip hidden behind the build).
+      [assignment] = await Promise.all([this.deps.buildAssignment(execution, persona), this.deps.owners?.claim(executionId)]);
     } catch (err) {
       if (!(err instanceof AssignmentError)) {
         tracker.untrack(executionId);
@@ -138,7 +139,6 @@ export class Dispatcher {
     tracker.setSecrets(run, assignment.secrets);
     let claim: Awaited<ReturnType<typeof claimExecution>>;
     try {
-      await this.deps.owners?.claim(executionId);
       claim = await claimExecution(db, {
         executionId, personaId: execution.personaId, maxConcurrent: persona ? persona.maxConcurrent : Number.POSITIVE_INFINITY,
         workerId, startedAt, timeoutMs,
