@@ -118,6 +118,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     cluster.instances.beatSoon();
   });
   // Each orchestrator serves its own metrics; the queue gauges read Redis, so they are global.
+  let retention: Retention | undefined; // its queue joins the gauges once it runs
   const metrics = new Metrics({
     logger, queues: () => [...Object.values(queues).filter(isQueue), ...(retention ? [retention.queue] : [])], workers: () => registry.summaries(), claudeStatus: () => claudeToken.status(),
   });
@@ -192,7 +193,6 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   logger.info({ httpPort, wsPort, tls: Boolean(config.tls), db: describeDatabase(config.database), queuePrefix: config.queuePrefix }, 'orchestrator listening');
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
-  let retention: Retention | undefined;
   let recovering: { stop(): Promise<void> } | undefined;
   const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, caches: { 'claude-token': () => claudeToken.forgetCached() } });
   const stop = async () => {
