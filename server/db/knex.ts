@@ -3,7 +3,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
 import { dialectOf } from './dialect';
-import { encodeBindings, normalizePostgresSchema, pgTypes, PortablePgClient, withMigrationLock } from './postgres';
+import { normalizePostgresSchema, pgTypes, PortablePgClient, prepareSession, withMigrationLock } from './postgres';
 import { cachePreparedStatements } from './statement-cache';
 import type { DatabaseTarget, SynchronousCommit } from './target';
 
@@ -67,8 +67,8 @@ function openSqlite(file: string): Db {
 /**
  * PostgreSQL through a pool: requests, the dispatcher and the event processors run queries at the
  * same time, and PostgreSQL runs them in parallel. Idle connections close after 30 s. Each session
- * gets `synchronous_commit` (target.ts: `off` by default, SQLite's durability) and the U+0000
- * encoding of its bound strings (postgres.ts).
+ * gets `synchronous_commit` (target.ts: `off` by default, SQLite's durability), the U+0000
+ * encoding of its bound strings and its statements prepared once (prepareSession, postgres.ts).
  */
 function openPostgres(url: string, poolMax: number, synchronousCommit: SynchronousCommit): Db {
   return knexFactory({
@@ -81,7 +81,7 @@ function openPostgres(url: string, poolMax: number, synchronousCommit: Synchrono
       afterCreate: (conn: { query: (...args: unknown[]) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
         // A fixed word from SYNCHRONOUS_COMMIT_LEVELS (checked by the config), never user text.
         conn.query(`set synchronous_commit to ${synchronousCommit}`, (err: Error | null) => {
-          if (!err) encodeBindings(conn);
+          if (!err) prepareSession(conn);
           done(err, conn);
         });
       },

@@ -13,7 +13,7 @@ const VARCHAR_OID = 1043;
 
 /**
  * PostgreSQL's text cannot hold U+0000, which SQLite stores like any character (a CLI's output, a
- * path parameter). Strings bound to a statement carry it as U+FFFF '0' (and a real U+FFFF, a
+ * path parameter). Strings bound to a statement (prepareSession) carry it as U+FFFF '0' (and a real U+FFFF, a
  * non-character, as U+FFFF U+FFFF), and text read back is decoded: every string round-trips, and
  * equality still compares like with like.
  */
@@ -44,22 +44,57 @@ export const pgTypes = {
   },
 };
 
-interface PgQueryable {
+interface PgSession {
   query: (...args: unknown[]) => unknown;
+  /** pg's: 'I' idle, 'T' in a transaction, 'E' in a failed one. */
+  getTransactionStatus?: () => string | null;
 }
 
+type QueryCallback = (err: Error | null, result?: unknown) => void;
+
+/** Distinct statements a session prepares at most; past it, new ones run unprepared (ad-hoc SQL cannot grow it forever). */
+const MAX_PREPARED = 500;
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/** A prepared `select *` / `returning *` whose table gained a column since (another instance migrated). */
+const isStalePlan = (err: unknown) => (err as { code?: string })?.code === '0A000' && /cached plan must not change result type/.test(String((err as Error).message));
+
 /**
- * Encodes the string values bound to every statement of a new connection (the pool's afterCreate).
- * Knex hands each statement to `query` as `{ text, values }`; other forms pass unchanged.
+ * Sets up a new pooled session (the pool's afterCreate): the string values bound to every
+ * statement are encoded (encodeNul), and each distinct statement is prepared once per session
+ * and then only bound and executed — PostgreSQL's side of what statement-cache.ts does for SQLite:
+ * parsing and planning were half of the server's CPU for the orchestrator's short statements
+ * (docs/BENCHMARKS.md). Knex hands each statement to `query` as `{ text, values }` with a callback;
+ * other forms pass unchanged. A prepared statement whose table gained a column meanwhile (another
+ * orchestrator migrated) is prepared again under a new name and run once more — outside a
+ * transaction, where that is safe; inside one the error stands and the transaction fails.
  */
-export function encodeBindings(conn: PgQueryable): void {
+export function prepareSession(conn: PgSession): void {
   const query = conn.query.bind(conn);
+  const names = new Map<string, string>();
+  let counter = 0;
+  const rename = (text: string) => {
+    const name = `pc_${++counter}`;
+    names.set(text, name);
+    return name;
+  };
+  const nameFor = (text: string): string | undefined =>
+    names.get(text) ?? (names.size < MAX_PREPARED && PREPARABLE.test(text) ? rename(text) : undefined);
+
   conn.query = (config: unknown, ...rest: unknown[]) => {
-    const c = config as { values?: unknown[]; submit?: unknown } | null;
-    if (c && typeof c === 'object' && typeof c.submit !== 'function' && Array.isArray(c.values)) {
-      return query({ ...c, values: c.values.map((v) => (typeof v === 'string' ? encodeNul(v) : v)) }, ...rest);
+    const c = config as { text?: unknown; values?: unknown[]; submit?: unknown; name?: unknown } | null;
+    if (!c || typeof c !== 'object' || typeof c.submit === 'function' || !Array.isArray(c.values) || typeof c.text !== 'string') {
+      return query(config, ...rest);
     }
-    return query(config, ...rest);
+    const text = c.text;
+    const values = c.values.map((v) => (typeof v === 'string' ? encodeNul(v) : v));
+    const callback = rest[0] as QueryCallback | undefined;
+    const name = c.name === undefined && typeof callback === 'function' ? nameFor(text) : undefined;
+    if (!name) return query({ ...c, values }, ...rest);
+    return query({ ...c, values, name }, (err: Error | null, result?: unknown) => {
+      if (err && isStalePlan(err) && conn.getTransactionStatus?.() === 'I') return query({ ...c, values, name: rename(text) }, callback);
+      return callback!(err, result);
+    });
   };
 }
 
