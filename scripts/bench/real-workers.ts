@@ -3,7 +3,8 @@
  * that prints a valid stream-json run and exits), side by side with the spawn floor (a plain Node
  * loop spawning the same stand-in with the same 8 KiB prompt, 16 in flight; scripts/bench/spawn-floor),
  * so every figure is also a ratio that survives a noisy machine:
- * - runs/s flat out with `workers` × `slots` vs the floor;
+ * - runs/s flat out with `workers` × `slots` vs the floor (measured just before and just after that
+ *   phase, the mean used: the machine's load drifts);
  * - worker CPU per run (user + system of the worker processes, /proc/<pid>/stat) minus the floor
  *   loop's own CPU per spawn; orchestrator CPU per run flat out and paced at `pacedRate`/s;
  * - event accepted → CLI started (the stand-in's first instruction, $EPOCHREALTIME) p50/p99, paced,
@@ -70,7 +71,9 @@ export interface Paced {
 }
 
 export interface RealWorkerResult {
+  /** The mean of the floor measured just before and just after the flat-out phase (both kept). */
   floor: FloorResult;
+  floors: FloorResult[];
   flatOut: FlatOut;
   paced: Paced[];
   /** Per worker: resident while every slot held a run, and the peak over the whole scenario. */
@@ -78,7 +81,7 @@ export interface RealWorkerResult {
   workerPeakRssMb: number[];
   orchestratorRssMb: number;
   orchestratorPeakRssMb: number;
-  sandbox?: { floor: FloorResult; flatOut: FlatOut; startP50Ms: number; startP99Ms: number };
+  sandbox?: { floor: FloorResult; floors: FloorResult[]; flatOut: FlatOut; startP50Ms: number; startP99Ms: number };
   streaming?: StreamResult;
 }
 
@@ -130,6 +133,23 @@ if [ "$mode" = bench-stream ]; then
 fi
 echo '{"type":"result","subtype":"success","is_error":false,"result":"started='$t0'","total_cost_usd":0,"duration_ms":1,"num_turns":1,"session_id":"bench"}'
 `;
+}
+
+/** Two floor measurements as one (the machine's load drifts: the phase between them is what they bracket). */
+function meanFloor(a: FloorResult, b: FloorResult): FloorResult {
+  return {
+    runs: a.runs + b.runs, seconds: r2(a.seconds + b.seconds), perSec: Math.round((a.perSec + b.perSec) / 2),
+    cpuMsPerSpawn: r2((a.cpuMsPerSpawn * a.runs + b.cpuMsPerSpawn * b.runs) / (a.runs + b.runs)),
+  };
+}
+
+/** The flat-out phase between two floor runs; the worker CPU beyond the floor uses their mean. */
+async function bracketed(req: { cli: string; count: number; inFlight: number; sandbox: 'none' | 'bwrap' }, phase: () => Promise<FlatOut>): Promise<{ floor: FloorResult; floors: FloorResult[]; flatOut: FlatOut }> {
+  const before = await runFloor(req);
+  const raw = await phase();
+  const after = await runFloor(req);
+  const floor = meanFloor(before, after);
+  return { floor, floors: [before, after], flatOut: { ...raw, workerCpuMsPerRun: r2(raw.workerCpuMsPerRun - floor.cpuMsPerSpawn) } };
 }
 
 function runFloor(req: { cli: string; count: number; inFlight: number; sandbox: 'none' | 'bwrap' }): Promise<FloorResult> {
@@ -284,7 +304,8 @@ const rssMb = (pid: number) => {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 };
 
-async function flatOut(sys: System, runs: number, floorCpu: number, done: { n: number }): Promise<FlatOut> {
+/** Flat out; `workerCpuMsPerRun` is the workers' whole CPU per run here (bracketed() subtracts the floor's). */
+async function flatOut(sys: System, runs: number, done: { n: number }): Promise<FlatOut> {
   const w0 = cpuOf(sys.workers);
   const o0 = cpuMsOf(sys.orchestrator.pid!);
   const t0 = performance.now();
@@ -294,7 +315,7 @@ async function flatOut(sys: System, runs: number, floorCpu: number, done: { n: n
   const seconds = (performance.now() - t0) / 1000;
   const workerCpu = (cpuOf(sys.workers) - w0) / runs;
   return {
-    runs, perSec: Math.round(runs / seconds), workerCpuMsPerRun: r2(workerCpu - floorCpu),
+    runs, perSec: Math.round(runs / seconds), workerCpuMsPerRun: workerCpu,
     orchestratorCpuMsPerRun: r2((cpuMsOf(sys.orchestrator.pid!) - o0) / runs),
   };
 }
@@ -416,9 +437,7 @@ export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: 
   const cli = path.join(cliDir, 'claude-stand-in');
   fs.writeFileSync(cli, standIn(fifo, o.linesPerSec, o.streamSeconds), { mode: 0o755 });
   try {
-    progress(`spawn floor: ${o.floorRuns} spawns of the stand-in, ${o.floorInFlight} in flight …`);
-    const floor = await runFloor({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'none' });
-    const result: Partial<RealWorkerResult> = { floor, paced: [] };
+    const result: Partial<RealWorkerResult> = { paced: [] };
     for (const [i, subscriptions] of o.subscriptions.entries()) {
       progress(`real workers: ${o.workers} × ${o.slots} slots, ${subscriptions} subscriptions …`);
       const sys = await startSystem(o, { subscriptions, workers: o.workers, slots: o.slots, sandbox: 'none', cli, workRoot });
@@ -427,7 +446,10 @@ export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: 
         await send(sys.httpUrl, sys.eventTypes.instant, 200, 0, 16); // warm-up
         done.n += 200;
         await waitFinished(sys.target, done.n, 60_000);
-        if (i === 0) result.flatOut = await flatOut(sys, o.runs, floor.cpuMsPerSpawn, done);
+        if (i === 0) {
+          progress(`flat out, between two spawn floors (${o.floorRuns} spawns of the stand-in, ${o.floorInFlight} in flight, with the system idle) …`);
+          Object.assign(result, await bracketed({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'none' }, () => flatOut(sys, o.runs, done)));
+        }
         result.paced!.push(await paced(sys, o, subscriptions, done));
         if (i === 0) {
           result.workerBusyRssMb = await busyRss(sys, o.slots, done);
@@ -441,16 +463,15 @@ export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: 
     }
     if (o.sandboxFloor) {
       progress('spawn floor under bwrap, and the workers with WORKER_SANDBOX=bwrap …');
-      const sbxFloor = await runFloor({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'bwrap' });
       const sys = await startSystem(o, { subscriptions: o.subscriptions[0], workers: o.workers, slots: o.slots, sandbox: 'bwrap', cli, workRoot });
       const done = { n: 0 };
       try {
         await send(sys.httpUrl, sys.eventTypes.instant, 100, 0, 16);
         done.n += 100;
         await waitFinished(sys.target, done.n, 60_000);
-        const f = await flatOut(sys, o.runs, sbxFloor.cpuMsPerSpawn, done);
+        const b = await bracketed({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'bwrap' }, () => flatOut(sys, o.runs, done));
         const p = await paced(sys, o, o.subscriptions[0], done);
-        result.sandbox = { floor: sbxFloor, flatOut: f, startP50Ms: p.startP50Ms, startP99Ms: p.startP99Ms };
+        result.sandbox = { ...b, startP50Ms: p.startP50Ms, startP99Ms: p.startP99Ms };
       } finally {
         await sys.stop();
       }
@@ -476,7 +497,7 @@ function spawnSyncMkfifo(file: string): void {
 export function describeRealWorkers(r: RealWorkerResult, o: RealWorkerOptions): string {
   const lines: string[] = [];
   const f = r.flatOut;
-  lines.push(`spawn floor (plain Node loop, ${o.floorInFlight} in flight, 8 KiB prompt): ${r.floor.perSec}/s, ${r.floor.cpuMsPerSpawn} ms CPU per spawn`);
+  lines.push(`spawn floor (plain Node loop, ${o.floorInFlight} in flight, 8 KiB prompt; before / after the flat-out phase): ${r.floors.map((x) => x.perSec).join(' / ')}/s, mean ${r.floor.perSec}/s; ${r.floor.cpuMsPerSpawn} ms CPU per spawn`);
   lines.push(`real workers ${o.workers} × ${o.slots}, flat out ${f.runs} runs: ${f.perSec} runs/s = ${(f.perSec / r.floor.perSec).toFixed(2)} of the floor (target ≥ 0.8)`);
   lines.push(`  worker CPU per run beyond the floor's per spawn: ${f.workerCpuMsPerRun} ms (target ≤ 1.2); orchestrator CPU per run: ${f.orchestratorCpuMsPerRun} ms (target ≤ 1)`);
   for (const p of r.paced) {
@@ -485,7 +506,7 @@ export function describeRealWorkers(r: RealWorkerResult, o: RealWorkerOptions): 
   lines.push(`  worker RSS with ${o.slots} busy slots: ${r.workerBusyRssMb.join(', ')} MB (peak ${r.workerPeakRssMb.join(', ')} MB; target ≤ 120); orchestrator RSS ${r.orchestratorRssMb} MB (peak ${r.orchestratorPeakRssMb} MB; target ≤ 200)`);
   if (r.sandbox) {
     const s = r.sandbox;
-    lines.push(`sandbox on (bwrap): floor ${s.floor.perSec}/s, ${s.floor.cpuMsPerSpawn} ms CPU per spawn; workers ${s.flatOut.perSec} runs/s = ${(s.flatOut.perSec / s.floor.perSec).toFixed(2)} of it; ` +
+    lines.push(`sandbox on (bwrap): floor ${s.floors.map((x) => x.perSec).join(' / ')}/s (mean ${s.floor.perSec}/s), ${s.floor.cpuMsPerSpawn} ms CPU per spawn; workers ${s.flatOut.perSec} runs/s = ${(s.flatOut.perSec / s.floor.perSec).toFixed(2)} of it; ` +
       `worker CPU per run beyond the floor ${s.flatOut.workerCpuMsPerRun} ms; orchestrator ${s.flatOut.orchestratorCpuMsPerRun} ms; event → CLI started p50 ${s.startP50Ms} ms, p99 ${s.startP99Ms} ms`);
   }
   if (r.streaming) {
