@@ -30,6 +30,8 @@ import type { BusDeps } from './services/events';
 import { OutputBus } from './services/output-bus';
 import { storeProtocolMessage } from './services/protocol-messages';
 import { recoverRuns, startRunRecovery, type RunRecoveryDeps } from './services/run-recovery';
+import { addExecutionJob } from './services/executions';
+import { unclaimExecution } from './db/execution-claims';
 import { coordinateRuns, refuseSharedSqlite } from './services/run-coordination';
 import { RunTracker } from './services/run-tracker';
 import { createTriggerHooks } from './services/trigger-hooks';
@@ -143,7 +145,15 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   // Runs no live instance tracks (their orchestrator died or restarted) are adopted by one that is.
   const recovery: RunRecoveryDeps = {
     db, logger, tracker, owners: cluster.owners, liveInstances: () => cluster.instances.liveIds(),
-    workerHere: (executionId, workerId) => workerId !== null && registry.findRunning(executionId) === workerId,
+    workerHere: (executionId, workerId) => workerId !== null && registry.holds(workerId, executionId),
+    sessionHere: (workerId) => registry.sessionOf(workerId),
+    workersElsewhere: async () =>
+      new Set((await cluster.instances.list()).filter((i) => i.id !== cluster.instanceId).flatMap((i) => i.workers.map((w) => w.workerId))),
+    requeue: async (e) => {
+      await unclaimExecution(db, e.id, e.workerId ?? '', new Date().toISOString());
+      await cluster.owners.forget(e.id);
+      await addExecutionJob(busDeps, e.id);
+    },
   };
   dispatcher = new Dispatcher({
     db, logger, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, registry, gateway, tracker,

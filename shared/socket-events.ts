@@ -29,6 +29,10 @@ export const registerPayload = z.object({
   running: z.array(z.string()).default([]),
   /** How this worker isolates CLI runs (see worker/sandbox/); older workers do not say. */
   isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
+  /** Random per worker process: a run assigned to this session that it does not hold was never delivered. */
+  session: z.string().max(100).optional(),
+  /** Executions finished here whose result the orchestrator has not acknowledged yet (sent right after). */
+  finished: z.array(z.string()).optional(),
 });
 /** `workerId`: the identity the orchestrator gave this connection (an enrolled token's name wins over WORKER_ID). */
 export const registerAck = z.object({ ok: z.boolean(), error: z.string().optional(), workerId: z.string().optional() });

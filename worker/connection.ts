@@ -67,7 +67,7 @@ function failOver(socket: WorkerSocket): void {
 
 export interface ConnectionDeps {
   socket: WorkerSocket;
-  identity: Omit<RegisterPayload, 'running'>;
+  identity: Omit<RegisterPayload, 'running' | 'finished'>;
   /** Executions still running, for register and heartbeat. */
   runningIds: () => string[];
   logger: Logger;
@@ -228,7 +228,7 @@ export class OrchestratorConnection {
 
   private async register(): Promise<void> {
     const { socket, logger: log } = this.deps;
-    const payload: RegisterPayload = { ...this.deps.identity, running: this.deps.runningIds() };
+    const payload: RegisterPayload = { ...this.deps.identity, running: this.deps.runningIds(), finished: [...this.results.keys()] };
     let ack: unknown;
     try {
       ack = await socket.timeout(this.ackTimeoutMs).emitWithAck('register', payload);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AssignAck, AssignPayload } from '../shared/socket-events';
 import { WorkerAgent } from './agent';
@@ -37,7 +38,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   const socket = createOrchestratorSocket(config.orchestratorUrls ?? config.orchestratorUrl, config.workerToken, { ...opts.reconnect, ca: config.orchestratorCa });
   const connection = new OrchestratorConnection({
     socket,
-    identity: { workerId: config.workerId, slots: config.slots, version: opts.version, isolation: opts.isolation.mode },
+    identity: { workerId: config.workerId, slots: config.slots, version: opts.version, isolation: opts.isolation.mode, session: randomUUID() },
     runningIds: (): string[] => agent.runningIds(), // first called on connect, after `agent` exists
     logger,
     onFatal: opts.onFatal,

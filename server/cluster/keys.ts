@@ -9,6 +9,8 @@ export interface ClusterKeys {
   instance(id: string): string;
   /** Hash execution id → id of the instance that tracks the run. */
   runOwners: string;
+  /** Hash execution id → the session of the worker process it was assigned to. */
+  runSessions: string;
   /** A cancel asked for while no instance tracked the run (honoured by whoever adopts it). */
   cancelIntent(executionId: string): string;
   /** A lock (see redis-lock.ts). */
@@ -25,6 +27,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     instances: `${base}:instances`,
     instance: (id) => `${base}:instance:${id}`,
     runOwners: `${base}:run-owners`,
+    runSessions: `${base}:run-sessions`,
     cancelIntent: (executionId) => `${base}:cancel:${executionId}`,
     lock: (name) => `${base}:lock:${name}`,
     control: `${base}:control`,

@@ -30,9 +30,19 @@ export class RunOwners {
     readonly instanceId: string,
   ) {}
 
-  /** This instance owns the run from now on, whoever did before (it assigned it, or its worker is here). */
-  async claim(executionId: string): Promise<void> {
-    await this.redis.hset(this.keys.runOwners, executionId, this.instanceId);
+  /**
+   * This instance owns the run from now on, whoever did before (it assigned it, or its worker is
+   * here). `session`: the worker process it is being assigned to (see sessionsOf).
+   */
+  async claim(executionId: string, session?: string): Promise<void> {
+    if (!session) return void (await this.redis.hset(this.keys.runOwners, executionId, this.instanceId));
+    await this.redis.multi().hset(this.keys.runOwners, executionId, this.instanceId).hset(this.keys.runSessions, executionId, session).exec();
+  }
+
+  /** The worker sessions the runs were assigned to (null: not recorded). */
+  async sessionsOf(executionIds: string[]): Promise<Array<string | null>> {
+    if (executionIds.length === 0) return [];
+    return this.redis.hmget(this.keys.runSessions, ...executionIds);
   }
 
   /** Claims the run if nobody alive owns it; answers whether this instance owns it now. */
@@ -49,7 +59,7 @@ export class RunOwners {
 
   /** The run ended (anywhere): nobody owns it any more. */
   async forget(executionId: string): Promise<void> {
-    await this.redis.hdel(this.keys.runOwners, executionId);
+    await this.redis.multi().hdel(this.keys.runOwners, executionId).hdel(this.keys.runSessions, executionId).exec();
   }
 
   /** This instance stops owning the run (it handed it back to the queue). */

@@ -25,6 +25,10 @@ export interface WorkerLink<S = unknown> {
 
 interface Entry<S> extends WorkerLink<S> {
   workerId: string;
+  /** The worker process's session (random per process; absent for older workers). */
+  session?: string;
+  /** Runs it finished before this registration whose results it is about to send. */
+  finished: Set<string>;
   version: string;
   slots: number;
   isolation: WorkerSummary['isolation'];
@@ -46,11 +50,14 @@ export class WorkerRegistry<S = unknown> {
 
   /** Adds or replaces a worker (a reconnect replaces the old socket but keeps nothing else). */
   register(
-    w: { workerId: string; version: string; slots: number; running: string[]; isolation?: RegisterPayload['isolation']; auth?: WorkerSummary['auth']; socket: S },
+    w: {
+      workerId: string; version: string; slots: number; running: string[]; isolation?: RegisterPayload['isolation']; auth?: WorkerSummary['auth']; socket: S;
+      session?: string; finished?: string[];
+    },
     now: string,
   ): void {
     this.workers.set(w.workerId, {
-      workerId: w.workerId, version: w.version, slots: w.slots, socket: w.socket, isolation: w.isolation ?? 'unknown', auth: w.auth ?? 'shared',
+      workerId: w.workerId, version: w.version, slots: w.slots, socket: w.socket, session: w.session, finished: new Set(w.finished ?? []), isolation: w.isolation ?? 'unknown', auth: w.auth ?? 'shared',
       running: new Set(w.running), connectedAt: now, lastHeartbeatAt: now,
     });
     this.onChange();
@@ -96,6 +103,17 @@ export class WorkerRegistry<S = unknown> {
     if (workerId) this.workers.get(workerId)?.running.delete(executionId);
     else for (const w of this.workers.values()) w.running.delete(executionId);
     this.onChange();
+  }
+
+  /** The session of a connected worker (undefined: not connected here, or an older worker). */
+  sessionOf(workerId: string): string | undefined {
+    return this.workers.get(workerId)?.session;
+  }
+
+  /** Whether the connected worker has the run: running it, or finished with its result on the way. */
+  holds(workerId: string, executionId: string): boolean {
+    const entry = this.workers.get(workerId);
+    return entry !== undefined && (entry.running.has(executionId) || entry.finished.has(executionId));
   }
 
   /** The worker that reports running `executionId`, if any. */

@@ -127,7 +127,7 @@ export class Dispatcher {
     let assignment: { payload: AssignPayload; secrets: string[] };
     try {
       // The owner entry is written meanwhile (a Redis round trip hidden behind the build).
-      [assignment] = await Promise.all([this.deps.buildAssignment(execution, persona), this.deps.owners?.claim(executionId)]);
+      [assignment] = await Promise.all([this.deps.buildAssignment(execution, persona), this.deps.owners?.claim(executionId, registry.sessionOf(workerId))]);
     } catch (err) {
       if (!(err instanceof AssignmentError)) {
         tracker.untrack(executionId);

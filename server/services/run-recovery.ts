@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import * as executions from '../db/executions';
+import type { Execution } from '../db/executions';
 import type { RunOwnership, RunTracker } from './run-tracker';
 
 export interface RunRecoveryDeps {
@@ -9,39 +10,67 @@ export interface RunRecoveryDeps {
   tracker: RunTracker;
   /** Whether the run's worker is connected to this instance and reports running it. */
   workerHere(executionId: string, workerId: string | null): boolean;
+  /**
+   * The session of the worker process connected here under this id (undefined: not connected
+   * here, or a worker too old to say). Compared with the session a run was assigned to.
+   */
+  sessionHere?(workerId: string): string | undefined;
   /** With several instances: who owns what, and which instances are alive. Absent: one orchestrator owns every run. */
   owners?: RunOwnership;
   liveInstances?(): Promise<Set<string>>;
+  /** Workers connected to the other live instances (their heartbeats): those decide about their workers' runs. */
+  workersElsewhere?(): Promise<Set<string>>;
+  /** Puts a run that never reached its worker back in the queue (row `queued`, job present). */
+  requeue?(execution: Execution): Promise<void>;
 }
 
 /**
  * One recovery pass: every `running` execution that no live orchestrator tracks (its owner died or
- * restarted, or none was recorded) is adopted here — whichever instance claims it first in Redis —
- * and then finishes normally if its worker is (or comes back) connected, or fails
- * `worker_disconnected` after the grace. Answers how many runs were adopted.
+ * restarted, or none was recorded) is taken up here — whichever instance claims it first in Redis:
+ * - its worker is connected here and has it: adopted, it finishes normally;
+ * - its worker is connected here, the same process it was assigned to, and does not have it: the
+ *   assignment never reached it (the owner died between the claim and the send), so it goes back to
+ *   the queue and runs once, later;
+ * - its worker is connected to another live instance: left to that one;
+ * - otherwise adopted: it fails `worker_disconnected` unless its worker comes back within the grace.
+ * Answers how many runs were taken up.
  */
 export async function recoverRuns(deps: RunRecoveryDeps): Promise<number> {
   const { tracker, owners } = deps;
   const candidates = (await executions.listExecutionsByStatus(deps.db, 'running')).filter((e) => !tracker.get(e.id));
   if (candidates.length === 0) return 0;
   let orphans = candidates;
+  let sessions: Array<string | null> = candidates.map(() => null);
+  let elsewhere = new Set<string>();
   if (owners && deps.liveInstances) {
     const [recorded, live] = await Promise.all([owners.ownersOf(candidates.map((e) => e.id)), deps.liveInstances()]);
     // Not tracked here, yet recorded as ours: a previous process with this INSTANCE_ID.
-    orphans = candidates.filter((_, i) => !recorded[i] || recorded[i] === owners.instanceId || !live.has(recorded[i]!));
+    const keep = candidates.map((_, i) => !recorded[i] || recorded[i] === owners.instanceId || !live.has(recorded[i]!));
+    orphans = candidates.filter((_, i) => keep[i]);
+    if (orphans.length === 0) return 0;
+    [sessions, elsewhere] = await Promise.all([owners.sessionsOf(orphans.map((e) => e.id)), deps.workersElsewhere?.() ?? new Set<string>()]);
   }
-  let adopted = 0;
-  for (const execution of orphans) {
+  let taken = 0;
+  for (const [i, execution] of orphans.entries()) {
     try {
+      const workerId = execution.workerId;
+      const holds = deps.workerHere(execution.id, workerId);
+      const session = workerId ? deps.sessionHere?.(workerId) : undefined;
+      if (!holds && !session && workerId && elsewhere.has(workerId)) continue;
       if (owners && !(await owners.claimIfOrphan(execution.id))) continue;
       if (tracker.get(execution.id)) continue;
-      await tracker.adopt(execution, { workerHere: deps.workerHere(execution.id, execution.workerId) });
-      adopted += 1;
+      if (!holds && session && sessions[i] === session && deps.requeue) {
+        await deps.requeue(execution);
+        deps.logger.warn({ executionId: execution.id, workerId }, 'run never reached its worker (its orchestrator died in between): back in the queue');
+      } else {
+        await tracker.adopt(execution, { workerHere: holds });
+      }
+      taken += 1;
     } catch (err) {
       deps.logger.error({ err, executionId: execution.id }, 'could not adopt a running execution');
     }
   }
-  return adopted;
+  return taken;
 }
 
 /** Runs `recoverRuns` every `intervalMs` (passes never overlap; a failing pass is logged). */

@@ -47,7 +47,8 @@ export interface Run {
  */
 export interface RunOwnership {
   readonly instanceId: string;
-  claim(executionId: string): Promise<void>;
+  claim(executionId: string, session?: string): Promise<void>;
+  sessionsOf(executionIds: string[]): Promise<Array<string | null>>;
   claimIfOrphan(executionId: string): Promise<boolean>;
   ownersOf(executionIds: string[]): Promise<Array<string | null>>;
   forget(executionId: string): Promise<void>;

@@ -135,7 +135,7 @@ const assignment = (id: string, prompt = `prompt for ${id}`, extra: Partial<Assi
 it('registers with its token and sends heartbeats', async () => {
   start();
   await until(() => orch.registers.length === 1 && orch.heartbeats >= 2);
-  expect(orch.registers[0]).toEqual({ workerId: 'test-worker-1', slots: 2, version: '9.9.9', running: [], isolation: 'bwrap' });
+  expect(orch.registers[0]).toEqual({ workerId: 'test-worker-1', slots: 2, version: '9.9.9', running: [], finished: [], isolation: 'bwrap', session: expect.any(String) });
 });
 
 it('refused with a wrong token, says so in one line per attempt and keeps retrying with backoff (never fatal)', async () => {
