@@ -152,6 +152,9 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     requeue: async (e) => {
       await unclaimExecution(db, e.id, e.workerId ?? '', new Date().toISOString());
       await cluster.owners.forget(e.id);
+      // Its job may have ended meanwhile (a job id is used once): a finished one is replaced.
+      const job = await queues.executions.getJob(e.id);
+      if (job && ['completed', 'failed'].includes(await job.getState())) await job.remove();
       await addExecutionJob(busDeps, e.id);
     },
   };

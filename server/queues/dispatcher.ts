@@ -117,11 +117,10 @@ export class Dispatcher {
       return this.retryLater(job, token, 250, 'no free worker slot');
     }
     const workerId = worker.workerId;
-    const startedAt = new Date().toISOString();
     const timeoutMs = this.deps.timeoutFor(execution, persona);
     // Tracked and owned before the row says `running`, so no recovery pass (here or on another
     // instance) takes it for an orphan; untrack() gives the slot and the ownership back.
-    const run = tracker.track({ executionId, personaId: execution.personaId, workerId, secrets: [], startedAt });
+    const run = tracker.track({ executionId, personaId: execution.personaId, workerId, secrets: [] });
     // Built before the claim: from the moment the row says `running` until the worker has the
     // assignment nothing waits (an orchestrator dying in between would strand the run).
     let assignment: { payload: AssignPayload; secrets: string[] };
@@ -138,6 +137,8 @@ export class Dispatcher {
     }
     tracker.setSecrets(run, assignment.secrets);
     let claim: Awaited<ReturnType<typeof claimExecution>>;
+    const startedAt = new Date().toISOString();
+    run.startedAt = startedAt;
     try {
       claim = await claimExecution(db, {
         executionId, personaId: execution.personaId, maxConcurrent: persona ? persona.maxConcurrent : Number.POSITIVE_INFINITY,

@@ -48,9 +48,12 @@ export async function reconcileOutbox(deps: BusDeps, opts: OutboxOptions = {}): 
     if ((missing || finished) && (await addEventJob(deps, id))) events += 1;
   }
   let executions = 0;
+  // A queued execution whose job is gone, or finished (it was put back in the queue after its job
+  // ended, e.g. by another orchestrator's recovery), gets a job again.
   for (const id of await listQueuedExecutionIdsBefore(deps.db, before, batch)) {
-    if (await deps.queues.executions.getJob(id)) continue;
-    if (await addExecutionJob(deps, id)) executions += 1;
+    const { missing, finished } = await jobFinishedOrMissing(deps.queues.executions as unknown as Queue, id);
+    if (finished) await finished.remove();
+    if ((missing || finished) && (await addExecutionJob(deps, id))) executions += 1;
   }
   if (events + executions > 0) deps.logger.info({ events, executions }, 'outbox re-queued jobs');
   return { events, executions };

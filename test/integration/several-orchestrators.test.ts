@@ -6,10 +6,12 @@ import type { RunCallbacks, RunHandle } from '../../worker/runner';
 import type { Isolation } from '../../worker/sandbox/isolation';
 import { startWorker, type RunningWorker } from '../../worker/worker';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/database';
-import { TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
+import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
 import { FakeWorker } from '../helpers/fake-worker';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
 import { startTestOrchestrator, type TestOrchestrator } from '../helpers/orchestrator';
+import IORedis from 'ioredis';
+import { clusterKeys } from '../../server/cluster/keys';
 import { deletePrefix } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';
 
@@ -153,7 +155,9 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
     const runs = await Promise.all(ids.map((id) => final(a, id, 30_000)));
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
     const spans = runs.map((r) => [Date.parse(r.startedAt), Date.parse(r.completedAt)]).sort((x, y) => x[0] - y[0]);
-    for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
+    // A run starts when its row is claimed, which the count allows only once the previous one is
+    // recorded as ended (both timestamps are taken just before their writes: a few ms of slack).
+    for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1] - 5);
     expect(wa.assigned.length + wb.assigned.length).toBe(6);
   });
 
@@ -179,6 +183,32 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
     expect(sb.body.refreshedAt).toBe(sa.body.refreshedAt);
     expect(sb.body.refreshedAt).not.toBeNull();
     expect((await api(a, 'DELETE', '/api/oauth/disconnect')).status).toBe(200);
+  });
+
+  it('queues again a run whose orchestrator died between claiming it and sending it to its worker', async () => {
+    // No worker yet: the execution waits. Then the state a dead orchestrator leaves: the row claimed
+    // (`running` on the worker), its owner and the worker's session recorded, the job gone with it.
+    const submitted = await api(a, 'POST', '/api/execute', { prompt: 'never sent' });
+    const id = submitted.body.executionId as string;
+    await a.queues.executions.remove(id);
+    const now = new Date().toISOString();
+    await a.db('executions').where({ id }).update({ status: 'running', worker_id: 'w-session', started_at: now, updated_at: now, timeout_ms: 60_000 });
+    const redis = new IORedis(REDIS_URL);
+    const keys = clusterKeys(prefix);
+    await redis.multi().hset(keys.runOwners, id, 'dead-orchestrator').hset(keys.runSessions, id, 'session-1').exec();
+    redis.disconnect();
+    // The same worker process (same session) is now on B, without the run.
+    const w = new FakeWorker({ url: b.wsUrl, workerId: 'w-session', slots: 1 });
+    fakes.push(w);
+    await new Promise<void>((resolve) => w.socket.once('connect', () => resolve()));
+    const ack = await w.socket.timeout(5_000).emitWithAck('register', { workerId: 'w-session', slots: 1, version: 'fake', running: [], session: 'session-1' });
+    expect(ack.ok).toBe(true);
+    const done = await final(b, id, 20_000).catch(async (err) => {
+      const job = await a.queues.executions.getJob(id);
+      throw new Error(`${err.message}: ${JSON.stringify((await api(b, 'GET', `/api/executions/${id}`)).body.status)} job ${job ? await job.getState() : 'none'} ${JSON.stringify((await api(b, 'GET', '/api/status')).body.workers)}`);
+    });
+    expect(done).toMatchObject({ status: 'completed', workerId: 'w-session' });
+    expect(w.assigned.map((x) => x.executionId)).toEqual([id]);
   });
 
   it('refuses a second orchestrator on one SQLite file', async () => {
