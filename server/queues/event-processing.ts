@@ -1,7 +1,7 @@
 import type { OrchestratorConfig } from '../config';
 import type { PollDeps } from '../services/polling';
 import { withTimeout } from '../services/timeout';
-import { reconcileSchedulers } from '../services/trigger-schedules';
+import { healStalledSchedulers, reconcileSchedulers } from '../services/trigger-schedules';
 import { createEventWorker } from './event-processor';
 import { startOutboxLoop } from './event-outbox';
 import { redisConnection } from './queues';
@@ -19,6 +19,8 @@ export interface EventProcessingDeps extends PollDeps {
     outboxMinAgeMs?: number;
     /** Scheduler ↔ database reconciliation interval after the startup one (default 60 s). */
     schedulerReconcileIntervalMs?: number;
+    /** How often schedulers left without a next run are looked for (default 2 s). */
+    schedulerHealIntervalMs?: number;
   };
 }
 
@@ -49,12 +51,19 @@ export async function startEventProcessing(deps: EventProcessingDeps): Promise<E
   await Promise.all([eventWorker.waitUntilReady(), triggerWorker.waitUntilReady()]);
   const outbox = startOutboxLoop(deps, o.outboxIntervalMs ?? 3000, { minAgeMs: o.outboxMinAgeMs });
   const reconcileTimer = setInterval(() => void reconcile(), o.schedulerReconcileIntervalMs ?? 60_000);
+  // Every instance watches for a scheduler left without its next job by an orchestrator that died.
+  const healTimer = setInterval(() => {
+    withTimeout(healStalledSchedulers(deps), 5_000, 'scheduler watch')
+      .then((healed) => healed.length && deps.logger.warn({ triggers: healed }, 'restarted trigger schedulers left without a next run'))
+      .catch((err: unknown) => deps.logger.error({ err, queue: 'triggers' }, 'scheduler watch failed'));
+  }, o.schedulerHealIntervalMs ?? 2_000);
 
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
         clearInterval(reconcileTimer);
+        clearInterval(healTimer);
         await outbox.stop();
         await Promise.all([eventWorker.close(), triggerWorker.close()]);
       })();

@@ -61,6 +61,33 @@ export async function removeTriggerScheduler(deps: BusDeps, triggerId: string): 
 }
 
 /**
+ * Restarts the schedulers whose chain broke: BullMQ adds a scheduler's next job when a worker takes
+ * the current one, so an orchestrator killed between the two leaves no next job until the taken one
+ * comes back as stalled (half a minute later). A scheduler whose next run is overdue by more than
+ * two intervals (and at least `graceMs`) and whose job for that run does not exist is upserted
+ * again from now: it fires at once and keeps its rhythm; the tick key of trigger_fires keeps a tick
+ * from firing twice. Answers the triggers healed.
+ */
+export async function healStalledSchedulers(deps: BusDeps, graceMs = 3_000): Promise<string[]> {
+  const now = nowFrom(deps).getTime();
+  const healed: string[] = [];
+  for (const s of await deps.queues.triggers.getJobSchedulers(0, -1)) {
+    const id = s.id ?? s.key;
+    const every = Number(s.every ?? 0);
+    if (!id.startsWith(PREFIX) || !every || s.next === undefined || Number(s.next) > now - Math.max(2 * every, graceMs)) continue;
+    // Overdue but its job is there (workers lagging behind): the chain is whole, leave it.
+    const pending = await deps.queues.triggers.getJob(`repeat:${id}:${Number(s.next)}`);
+    if (pending && !['completed', 'failed'].includes(await pending.getState())) continue;
+    const trigger = await getTrigger(deps.db, id.slice(PREFIX.length));
+    const want = trigger ? desiredScheduler(trigger, nowFrom(deps)) : null;
+    if (!trigger || !want) continue;
+    await deps.queues.triggers.upsertJobScheduler(id, { ...want, startDate: now }, { name: trigger.triggerType, data: { triggerId: trigger.id } });
+    healed.push(trigger.id);
+  }
+  return healed;
+}
+
+/**
  * Startup (and periodic) reconciliation, the database wins: schedulers of triggers that are gone or
  * disabled are removed, missing or changed ones are upserted. One trigger's failure is logged and skipped.
  */
