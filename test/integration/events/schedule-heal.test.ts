@@ -33,7 +33,7 @@ describe('schedule whose chain broke', () => {
     const next = await h.t.ctx.queues.triggers.getJob(`repeat:${schedulerId(id)}:${scheduler!.next}`);
     expect(next).toBeDefined();
     // BullMQ refuses to remove a scheduler's job; a dead orchestrator simply never added it.
-    const client = await h.t.ctx.queues.triggers.client;
+    const client = (await h.t.ctx.queues.triggers.client) as unknown as { zrem(key: string, member: string): Promise<number>; del(key: string): Promise<number> };
     const base = `${h.t.config.queuePrefix}:${QUEUE_NAMES.triggers}`;
     await client.zrem(`${base}:delayed`, next!.id!);
     await client.del(`${base}:${next!.id}`);
