@@ -12,6 +12,9 @@ import { requestTokens, type FetchFn, type TokenEndpoint } from './oauth-token-e
 import { CachedRow } from './cached-row';
 import { openSealedText, sealText } from './sealed-text';
 
+/** A refresh this recent is reused by a concurrent refresh request on another instance. */
+const JUST_REFRESHED_MS = 5_000;
+
 export interface OAuthSettings {
   authorizeUrl: string;
   tokenUrl: string;
@@ -139,6 +142,11 @@ export class ClaudeTokenService {
       this.stored.forget();
       const row = await this.stored.read();
       if (row && before !== undefined && row.updatedAt !== before) return this.status();
+      // A refresh that another instance finished moments ago answers this request too: two
+      // "refresh now" calls racing through two instances spend the refresh token once, however
+      // late the second one read the row.
+      const refreshedAt = row?.refreshedAt ? Date.parse(row.refreshedAt) : NaN;
+      if (this.now() - refreshedAt < JUST_REFRESHED_MS) return this.status();
       return this.doRefresh();
     });
   }

@@ -5,7 +5,7 @@ import type { AssignPayload, ResultPayload } from '../../shared/socket-events';
 import type { RunCallbacks, RunHandle } from '../../worker/runner';
 import type { Isolation } from '../../worker/sandbox/isolation';
 import { startWorker, type RunningWorker } from '../../worker/worker';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/database';
+import { createPostgresDatabase, createTestDatabase, type TestDatabase } from '../helpers/database';
 import { REDIS_URL, TEST_KEYS, tempDir, uniquePrefix } from '../helpers/env';
 import { FakeWorker } from '../helpers/fake-worker';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from '../helpers/fake-token-endpoint';
@@ -214,7 +214,9 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
   it('refuses a second orchestrator on one SQLite file', async () => {
     const sqliteDir = tempDir('pc-several-sqlite');
     const sqlitePrefix = uniquePrefix('several-sqlite');
-    const first = await startTestOrchestrator({ INSTANCE_ID: 'sqlite-1' }, { dir: sqliteDir, prefix: sqlitePrefix });
+    // SQLite in both passes of the suite: this is SQLite's own refusal.
+    const sqlite = await createTestDatabase(sqliteDir, { client: 'sqlite' });
+    const first = await startTestOrchestrator({ INSTANCE_ID: 'sqlite-1' }, { dir: sqliteDir, prefix: sqlitePrefix, database: sqlite });
     try {
       await expect(startTestOrchestrator({ INSTANCE_ID: 'sqlite-2' }, { dir: sqliteDir, prefix: sqlitePrefix, database: first.database }))
         .rejects.toThrow(/another orchestrator \(instance sqlite-1 .*SQLite, which is one orchestrator's store.*DATABASE_URL/);
