@@ -4,6 +4,10 @@ import { migrateLatest, openDb, type Db } from '../db/knex';
 import { describeDatabase, type DatabaseTarget } from '../db/target';
 import { backoffDelay, formatDelay, pause, START_BACKOFF, type Backoff } from './backoff';
 
+/** SQLite's busy wait while starting (per attempt), and afterwards (as server/db/knex.ts sets it). */
+const START_BUSY_TIMEOUT_MS = 1_000;
+const RUN_BUSY_TIMEOUT_MS = 5_000;
+
 export interface OpenDatabaseOptions {
   /** The SQLite file or the PostgreSQL database (config.database). */
   target: DatabaseTarget;
@@ -51,8 +55,13 @@ export async function openDatabase(o: OpenDatabaseOptions): Promise<{ db: Db; ap
   for (let attempt = 0; ; attempt++) {
     const db = openDb(o.target);
     try {
+      // At start a held SQLite lock is reported after 1 s rather than the 5 s a request would wait,
+      // so the line comes well within 10 s; the usual wait is restored once the database is ours.
+      if (!postgres) await db.raw(`PRAGMA busy_timeout = ${START_BUSY_TIMEOUT_MS}`);
       await o.beforeMigrate?.(db);
-      return { db, applied: await migrateLatest(db) };
+      const applied = await migrateLatest(db);
+      if (!postgres) await db.raw(`PRAGMA busy_timeout = ${RUN_BUSY_TIMEOUT_MS}`);
+      return { db, applied };
     } catch (err) {
       await db.destroy();
       const locked = isLockedError(err);
