@@ -31,7 +31,7 @@ function privateFile(file: string): void {
  */
 export function openDb(target: string | DatabaseTarget): Db {
   const t: DatabaseTarget = typeof target === 'string' ? { client: 'sqlite', file: target } : target;
-  return t.client === 'sqlite' ? openSqlite(t.file) : openPostgres(t.url, t.poolMax, t.synchronousCommit ?? 'off');
+  return t.client === 'sqlite' ? openSqlite(t.file) : openPostgres(t);
 }
 
 /**
@@ -70,18 +70,19 @@ function openSqlite(file: string): Db {
  * gets `synchronous_commit` (target.ts: `off` by default, SQLite's durability), the U+0000
  * encoding of its bound strings and its statements prepared once (prepareSession, postgres.ts).
  */
-function openPostgres(url: string, poolMax: number, synchronousCommit: SynchronousCommit): Db {
+function openPostgres(t: Extract<DatabaseTarget, { client: 'postgres' }>): Db {
+  const synchronousCommit: SynchronousCommit = t.synchronousCommit ?? 'off';
   return knexFactory({
     client: PortablePgClient as unknown as typeof knexFactory.Client,
-    connection: { connectionString: url, application_name: 'personas-cloud', types: pgTypes } as Knex.PgConnectionConfig,
+    connection: { connectionString: t.url, application_name: 'personas-cloud', types: pgTypes } as Knex.PgConnectionConfig,
     pool: {
       min: 0,
-      max: poolMax,
+      max: t.poolMax,
       idleTimeoutMillis: 30_000,
       afterCreate: (conn: { query: (...args: unknown[]) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
         // A fixed word from SYNCHRONOUS_COMMIT_LEVELS (checked by the config), never user text.
         conn.query(`set synchronous_commit to ${synchronousCommit}`, (err: Error | null) => {
-          if (!err) prepareSession(conn);
+          if (!err) prepareSession(conn, { prepare: t.prepareStatements ?? true });
           done(err, conn);
         });
       },

@@ -69,7 +69,7 @@ const isStalePlan = (err: unknown) => (err as { code?: string })?.code === '0A00
  * orchestrator migrated) is prepared again under a new name and run once more — outside a
  * transaction, where that is safe; inside one the error stands and the transaction fails.
  */
-export function prepareSession(conn: PgSession): void {
+export function prepareSession(conn: PgSession, opts: { prepare: boolean } = { prepare: true }): void {
   const query = conn.query.bind(conn);
   const names = new Map<string, string>();
   let counter = 0;
@@ -79,7 +79,7 @@ export function prepareSession(conn: PgSession): void {
     return name;
   };
   const nameFor = (text: string): string | undefined =>
-    names.get(text) ?? (names.size < MAX_PREPARED && PREPARABLE.test(text) ? rename(text) : undefined);
+    names.get(text) ?? (opts.prepare && names.size < MAX_PREPARED && PREPARABLE.test(text) ? rename(text) : undefined);
 
   conn.query = (config: unknown, ...rest: unknown[]) => {
     const c = config as { text?: unknown; values?: unknown[]; submit?: unknown; name?: unknown } | null;

@@ -12,6 +12,8 @@ export type DatabaseTarget =
       poolMax: number;
       /** The sessions' `synchronous_commit` (default `off`: SQLite's durability, see SYNCHRONOUS_COMMIT_LEVELS). */
       synchronousCommit?: SynchronousCommit;
+      /** Prepare each distinct statement once per session (default true; false for an A/B in the bench). */
+      prepareStatements?: boolean;
     };
 
 export const DEFAULT_POSTGRES_POOL_MAX = 10;
