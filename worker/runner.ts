@@ -256,8 +256,7 @@ function spawnAndWatch(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDirs):
       ctx.signalGroup('SIGKILL');
       state.timers.push(setTimeout(() => {
         log.warn('CLI output pipes still open after exit; closing them');
-        child.stdout?.destroy();
-        child.stderr?.destroy();
+        for (const stream of child.stdio.slice(1)) (stream as { destroy?: () => void } | null)?.destroy?.();
         finish({ exitCode: code, signal });
       }, PIPE_DRAIN_MS));
     });

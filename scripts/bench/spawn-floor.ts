@@ -44,7 +44,7 @@ export function cpuMsOf(pid: number | 'self'): number {
 interface Launch {
   command: string;
   args: string[];
-  extraFds: number[];
+  extraFds: Array<number | 'pipe'>;
   cwd: string;
 }
 

@@ -1,4 +1,4 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { QUEUE_NAMES, type ExecutionJob } from '../../shared/queues';
@@ -10,6 +10,7 @@ import { getPersona, type Persona } from '../db/personas';
 import type { WorkerRegistry } from '../gateway/worker-registry';
 import { AssignmentError } from '../services/assignment-error';
 import type { Run, RunOwnership, RunTracker } from '../services/run-tracker';
+import { ConsumerPool } from './consumer-pool';
 import { redisConnection } from './queues';
 
 export interface DispatcherDeps {
@@ -43,8 +44,7 @@ export interface DispatcherDeps {
  * when, a run is never handed out twice.
  */
 export class Dispatcher {
-  private worker?: Worker<ExecutionJob>;
-  private running?: Promise<unknown>;
+  private pool?: ConsumerPool<ExecutionJob>;
   private readonly slotWaiters = new Set<() => void>();
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -52,19 +52,16 @@ export class Dispatcher {
   /** Adopts runs left `running` by a previous orchestrator, then starts taking jobs. */
   async start(): Promise<void> {
     await this.deps.recoverRuns?.().catch((err) => this.deps.logger.error({ err }, 'could not adopt running executions'));
-    this.worker = new Worker<ExecutionJob>(QUEUE_NAMES.executions, (job, token) => this.process(job, token), {
+    this.pool = new ConsumerPool<ExecutionJob>(QUEUE_NAMES.executions, (job, token) => this.process(job, token), {
       connection: redisConnection(this.deps.redisUrl),
       prefix: this.deps.queuePrefix,
-      concurrency: this.concurrency(),
-      autorun: false,
       // Runs last minutes; the lock is renewed while the processor waits. A dead orchestrator's jobs
       // come back as stalled within lockDuration + stalledInterval and are adopted (see process()).
       lockDuration: 20_000,
       stalledInterval: 10_000,
       maxStalledCount: 3,
-    });
-    this.worker.on('error', (err) => this.deps.logger.error({ err, queue: QUEUE_NAMES.executions }, 'dispatcher worker error'));
-    this.running = this.worker.run().catch((err) => this.deps.logger.error({ err, queue: QUEUE_NAMES.executions }, 'dispatcher stopped'));
+    }, this.deps.logger);
+    this.pool.start(this.deps.registry.totalSlots());
     this.workersChanged();
   }
 
@@ -73,24 +70,18 @@ export class Dispatcher {
    * it has no worker, so jobs go to instances that have) and wakes jobs waiting for a slot.
    */
   workersChanged(): void {
-    const w = this.worker;
-    if (w) {
-      const slots = this.deps.registry.totalSlots();
-      w.concurrency = this.concurrency();
-      if (slots === 0 && !w.isPaused()) void w.pause(true);
-      else if (slots > 0 && w.isPaused()) w.resume();
-    }
+    this.pool?.resize(this.deps.registry.totalSlots());
     for (const wake of [...this.slotWaiters]) wake();
+  }
+
+  /** BullMQ Workers taking execution jobs right now (1 at rest; more briefly after a scale-up under load). */
+  get consumers(): number {
+    return this.pool?.size ?? 0;
   }
 
   async close(): Promise<void> {
     for (const wake of [...this.slotWaiters]) wake();
-    await this.worker?.close(true);
-    await this.running;
-  }
-
-  private concurrency(): number {
-    return Math.max(1, this.deps.registry.totalSlots());
+    await this.pool?.close();
   }
 
   private async process(job: Job<ExecutionJob>, token?: string): Promise<string> {

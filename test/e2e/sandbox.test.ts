@@ -141,13 +141,45 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
     expect(done.outputText).toContain('(OUTPUT_MAX_BYTES) and was stopped');
   });
 
-  it('leaves no CLI process behind when the worker is killed with -9', async () => {
-    const w = await sys.startWorker('sbx-w-kill');
-    await sys.api('POST', `/api/status`); // warm
-    const created = await sys.api('POST', '/api/personas', { name: 'Sbx Killed' });
-    sys.fake.onPrompt('# Persona: Sbx Killed', [slow(500, text('slowly '.repeat(100)), 100)]);
-    // Occupy sbx-w1's slots so the run lands on the worker we kill.
-    await sys.api('POST', `/api/personas/${created.body.id}`, {}); // no-op read path
+  /** Processes of a worker's runs: bwrap names the run folder in its arguments; everything inside works in it. */
+  function runProcesses(pid: number): string[] {
+    const folder = path.join('/tmp', `pc-worker-${pid}`) + '/';
+    const found: string[] = [];
+    for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      try {
+        const args = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+        const cwd = fs.readlinkSync(`/proc/${name}/cwd`);
+        if (cwd.startsWith(folder) || args.some((a) => a.startsWith(folder))) found.push(`${name} ${cwd} ${args.join(' ').slice(0, 120)}`);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return found;
+  }
+
+  /**
+   * SIGKILLs worker `pid` the moment its run's launch shows among its children: a tight synchronous
+   * loop (nothing this test process serves is needed before the launch), so the kill lands within
+   * a millisecond or so, while setpriv and bubblewrap are still setting the run up.
+   */
+  function killAtLaunch(pid: number): void {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      for (const child of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean)) {
+        try {
+          if (!fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(`pc-worker-${pid}/`)) continue;
+        } catch {
+          continue;
+        }
+        process.kill(pid, 'SIGKILL');
+        return;
+      }
+    }
+    throw new Error(`worker ${pid} launched no run within 30 s`);
+  }
+
+  /** Fills sbx-w1's two slots, so the next run lands on another worker. */
+  async function occupyFirstWorker(): Promise<string[]> {
     const busy = await Promise.all([0, 1].map(async (i) => {
       const p = await sys.api('POST', '/api/personas', { name: `Sbx Busy ${i}` });
       sys.fake.onPrompt(`# Persona: Sbx Busy ${i}`, [slow(200, text('busy '.repeat(50)), 50)]);
@@ -157,13 +189,20 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
       const s = await sys.status();
       return s.workers.find((x: any) => x.workerId === 'sbx-w1')?.busy === 2;
     }, 30_000, sys.logs);
+    return busy;
+  }
+
+  it('leaves no process of a run behind when the worker is killed with -9 mid-run', async () => {
+    const w = await sys.startWorker('sbx-w-kill');
+    const created = await sys.api('POST', '/api/personas', { name: 'Sbx Killed' });
+    sys.fake.onPrompt('# Persona: Sbx Killed', [toolUse('Bash', { command: '(setsid tail -f /dev/null &); tail -f /dev/null' }), text('never')]);
+    const busy = await occupyFirstWorker();
     const submitted = await sys.api('POST', '/api/execute', { prompt: 'go', personaId: created.body.id });
     const pid = w.child.pid!;
-    const cliOf = () => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-      .split('\n').filter((l) => l.includes(`pc-worker-${pid}/`));
-    await waitUntil('the CLI to run under the worker', () => cliOf().length > 0, 30_000, sys.logs);
+    // The CLI is running its tool: one tail in its process group, one that left it, both in the run folder.
+    await waitUntil('the run\'s tool to be running', () => runProcesses(pid).filter((l) => l.includes('tail -f /dev/null')).length === 2, 30_000, sys.logs);
     w.child.kill('SIGKILL');
-    await waitUntil('no CLI process left', () => cliOf().length === 0, 10_000, () => cliOf().join('\n'));
+    await waitUntil('no process of the run left', () => runProcesses(pid).length === 0, 10_000, () => runProcesses(pid).join('\n'));
     const failed = await sys.final(submitted.body.executionId);
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('worker_disconnected');
@@ -171,6 +210,29 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
     // The next worker on this host sweeps the dead worker's run folder.
     const again = await sys.startWorker('sbx-w-sweep');
     expect(fs.existsSync(path.join('/tmp', `pc-worker-${pid}`))).toBe(false);
+    await again.stop();
+  });
+
+  it('never lets a run start orphaned when the worker is killed while bubblewrap sets it up', async () => {
+    const busy = await occupyFirstWorker();
+    const pids: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const w = await sys.startWorker(`sbx-w-early-${i}`);
+      const created = await sys.api('POST', '/api/personas', { name: `Sbx Early ${i}` });
+      sys.fake.onPrompt(`# Persona: Sbx Early ${i}`, [slow(500, text('slowly '.repeat(100)), 100)]);
+      await sys.api('POST', '/api/execute', { prompt: 'go', personaId: created.body.id });
+      const pid = w.child.pid!;
+      pids.push(pid);
+      killAtLaunch(pid);
+    }
+    // Whatever got as far as the sandbox's shell stops by itself: no CLI, nothing working in a run folder.
+    const working = () => pids.flatMap(runProcesses).filter((l) => !l.includes('bwrap --unshare-all'));
+    await waitUntil('nothing working in a dead worker\'s run folder', () => working().length === 0, 10_000, () => working().join('\n'));
+    await Promise.all(busy.map((id) => sys.api('POST', `/api/executions/${id}/cancel`)));
+    // bwrap's namespace child caught mid-setup waits for its dead parent forever; the next worker stops it.
+    const again = await sys.startWorker('sbx-w-sweep-early');
+    expect(pids.flatMap(runProcesses)).toEqual([]);
+    for (const pid of pids) expect(fs.existsSync(path.join('/tmp', `pc-worker-${pid}`))).toBe(false);
     await again.stop();
   });
 });

@@ -103,6 +103,20 @@ describe('execution dispatcher with workers on the gateway', () => {
     expect(a.assigned.length + b.assigned.length).toBe(14);
   });
 
+  it('hands queued runs to a worker that joins while every slot is busy, without waiting for a run to end', async () => {
+    const a = await worker('w-busy', 1, 10_000);
+    const first = (await api(o, 'POST', '/api/execute', { prompt: 'long one' })).body.executionId;
+    await waitFor(() => a.assigned.length === 1 || undefined, 'the first run on w-busy', 10_000);
+    const queued = [];
+    for (let i = 0; i < 2; i++) queued.push((await api(o, 'POST', '/api/execute', { prompt: `queued ${i}` })).body.executionId);
+    const b = await worker('w-joins', 2, 10_000);
+    // Both queued runs start on the new worker while the first still runs (it takes 10 s).
+    await waitFor(() => b.assigned.length === 2 || undefined, 'both queued runs on w-joins', 6_000);
+    expect(b.assigned.map((p) => p.executionId).sort()).toEqual([...queued].sort());
+    expect((await api(o, 'GET', `/api/executions/${first}`)).body.status).toBe('running');
+    for (const id of [first, ...queued]) await api(o, 'POST', `/api/executions/${id}/cancel`);
+  });
+
   it('cancels a queued execution (no worker) and removes its job', async () => {
     const submitted = await api(o, 'POST', '/api/execute', { prompt: 'wait in line' });
     const cancelled = await api(o, 'POST', `/api/executions/${submitted.body.executionId}/cancel`);

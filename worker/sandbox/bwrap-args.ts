@@ -39,16 +39,27 @@ export interface BwrapPlan {
 }
 
 /**
- * The shell that runs as the sandbox's first process: starts socat (loopback port → proxy socket)
- * and execs the CLI at once, without waiting for socat to listen. socat is ready within ~10 ms and
- * the CLI sends its first request ~350 ms after it starts, so waiting would only add socat's start
- * to every run (measured in `npm run bench`); a connection tried before that is refused and retried
- * by the CLI. `$0` is the command and `$@` its arguments, so nothing is interpolated into the script.
+ * The fd a run inherits whose other end only the worker holds. When the worker dies the run reads
+ * end-of-file on it, whatever moment that happens: bwrap's own --die-with-parent only covers a worker
+ * that dies after bwrap armed it, and a worker killed while bwrap was still setting up the namespaces
+ * would otherwise leave the run going with nobody to read it.
  */
-export function bridgeScript(port = SANDBOX_PROXY_PORT, socket = SANDBOX_PROXY_SOCKET): string {
+export const SANDBOX_WATCH_FD = 4;
+
+/**
+ * The shell that runs as the sandbox's first process: starts socat (loopback port → proxy socket)
+ * and a watcher that stops every process of the sandbox once the worker's end of SANDBOX_WATCH_FD
+ * closes, then execs the CLI at once, without waiting for socat to listen. socat is ready within
+ * ~10 ms and the CLI sends its first request ~350 ms after it starts, so waiting would only add socat's
+ * start to every run (measured in `npm run bench`); a connection tried before that is refused and
+ * retried by the CLI. Only the watcher keeps the fd. `$0` is the command and `$@` its arguments, so
+ * nothing is interpolated into the script.
+ */
+export function bridgeScript(port = SANDBOX_PROXY_PORT, socket = SANDBOX_PROXY_SOCKET, watchFd = SANDBOX_WATCH_FD): string {
   return [
-    `socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 &`,
-    'exec "$0" "$@"',
+    `socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 ${watchFd}<&- &`,
+    `(read -r _ <&${watchFd}; kill -KILL -1) </dev/null >/dev/null 2>&1 &`,
+    `exec "$0" "$@" ${watchFd}<&-`,
   ].join('\n');
 }
 
@@ -100,4 +111,13 @@ export function setprivArgs(uid: number, gid: number): string[] {
     '--pdeathsig', 'KILL',
     '--',
   ];
+}
+
+/**
+ * What follows `setpriv` so a worker killed before setpriv armed the parent-death signal leaves
+ * nothing behind: setpriv arms it and then execs this shell, whose parent is still the worker
+ * unless the worker already died (then the run stops here instead of starting orphaned).
+ */
+export function parentGuard(parentPid: number): string[] {
+  return ['/bin/sh', '-c', '[ "$PPID" = "$0" ] || exit 137; exec "$@"', String(parentPid)];
 }

@@ -80,7 +80,8 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
     }
   }
 
-  const removed = sweepStaleRunDirs(config.workDirRoot);
+  const { removed, killed } = sweepStaleRunDirs(config.workDirRoot);
+  if (killed.length > 0) logger.warn({ pids: killed }, 'stopped processes left by crashed workers\' runs');
   if (removed.length > 0) logger.info({ removed }, 'removed run folders left by crashed workers');
   const workerDir = createWorkerDir(config.workDirRoot);
 

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { killProcessesUnder } from './stale-processes';
 
 /**
  * Where a worker keeps its runs: `<WORK_DIR_ROOT>/pc-worker-<pid>/`, traversable but not listable by
  * others (0711), one `run-*` directory per run owned by the run's uid (0700) and removed afterwards.
  * A worker killed with -9 cannot remove its folder; the next worker on the host sweeps every
  * `pc-worker-<pid>` whose process is gone (and its own pid's, which after a container restart is a
- * previous life's).
+ * previous life's), first stopping any process still running from it (see `stale-processes.ts`).
  */
 const PREFIX = 'pc-worker-';
 
@@ -19,14 +20,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes run folders left by crashed workers; answers the paths removed. */
-export function sweepStaleRunDirs(root: string, ownPid = process.pid): string[] {
+/** Removes run folders left by crashed workers, and their processes; answers the paths removed. */
+export function sweepStaleRunDirs(root: string, ownPid = process.pid): { removed: string[]; killed: number[] } {
   const removed: string[] = [];
+  const killed: number[] = [];
   let names: string[];
   try {
     names = fs.readdirSync(root);
   } catch {
-    return removed;
+    return { removed, killed };
   }
   for (const name of names) {
     if (!name.startsWith(PREFIX)) continue;
@@ -34,10 +36,11 @@ export function sweepStaleRunDirs(root: string, ownPid = process.pid): string[] 
     if (!Number.isInteger(pid) || pid <= 0) continue;
     if (pid !== ownPid && alive(pid)) continue;
     const dir = path.join(root, name);
+    killed.push(...killProcessesUnder(dir));
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
-  return removed;
+  return { removed, killed };
 }
 
 /** Creates (fresh) this worker's folder under `root`. */

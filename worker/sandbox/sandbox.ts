@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildBwrapArgs, setprivArgs, SYSTEM_DIRS, type HostPath } from './bwrap-args';
+import { buildBwrapArgs, parentGuard, setprivArgs, SYSTEM_DIRS, type HostPath } from './bwrap-args';
 import type { IsolationMode } from './mode';
 
 /**
@@ -26,8 +26,11 @@ export interface SandboxOptions {
 export interface LaunchPlan {
   command: string;
   args: string[];
-  /** File descriptors the child must inherit as 3, 4, … (the CLI folder opened by the worker). */
-  extraFds: number[];
+  /**
+   * What the child inherits as fd 3, 4, …: the CLI folder opened by the worker, and `'pipe'` for the
+   * watch fd whose end the worker keeps open for as long as it lives (see SANDBOX_WATCH_FD).
+   */
+  extraFds: Array<number | 'pipe'>;
 }
 
 function hostPath(p: string): HostPath {
@@ -72,7 +75,7 @@ export class Sandbox {
   /** The command line that starts `cliArgs` for `slot` in `runDir`, bridged to `proxySocket` (bwrap). */
   plan(run: { slot: number; runDir: string; proxySocket?: string; cliArgs: readonly string[] }): LaunchPlan {
     const uid = this.uidFor(run.slot);
-    const prefix = uid === undefined ? [] : setprivArgs(uid, uid);
+    const prefix = uid === undefined ? [] : [...setprivArgs(uid, uid), ...parentGuard(process.pid)];
     if (this.opts.mode === 'bwrap') {
       if (!run.proxySocket) throw new Error('a bwrap run needs its proxy socket');
       // The CLI folder is opened here (as the worker) and bound from the fd, so the run's uid never
@@ -87,9 +90,11 @@ export class Sandbox {
         command: this.opts.cliPath,
         args: run.cliArgs,
       });
+      // No parent guard here: a run whose worker died at any point stops through the watch fd.
+      const extraFds: LaunchPlan['extraFds'] = [this.cliFd, 'pipe'];
       return uid === undefined
-        ? { command: 'bwrap', args: bwrap, extraFds: [this.cliFd] }
-        : { command: 'setpriv', args: [...prefix, 'bwrap', ...bwrap], extraFds: [this.cliFd] };
+        ? { command: 'bwrap', args: bwrap, extraFds }
+        : { command: 'setpriv', args: [...setprivArgs(uid, uid), 'bwrap', ...bwrap], extraFds };
     }
     if (uid !== undefined) return { command: 'setpriv', args: [...prefix, this.opts.cliPath, ...run.cliArgs], extraFds: [] };
     return { command: this.opts.cliPath, args: [...run.cliArgs], extraFds: [] };

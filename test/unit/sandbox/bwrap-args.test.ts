@@ -1,4 +1,5 @@
-import { bridgeScript, buildBwrapArgs, setprivArgs } from '../../../worker/sandbox/bwrap-args';
+import { spawnSync } from 'node:child_process';
+import { bridgeScript, buildBwrapArgs, parentGuard, setprivArgs } from '../../../worker/sandbox/bwrap-args';
 
 const plan = {
   system: [
@@ -68,9 +69,15 @@ describe('buildBwrapArgs', () => {
 
 describe('bridgeScript', () => {
   it('starts socat on loopback only, in the background, then execs the command', () => {
-    const script = bridgeScript(3128, '/run/personas/proxy.sock');
-    expect(script).toContain('socat TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/personas/proxy.sock </dev/null >/dev/null 2>&1 &');
-    expect(script.trim().endsWith('exec "$0" "$@"')).toBe(true);
+    const script = bridgeScript(3128, '/run/personas/proxy.sock', 4);
+    expect(script).toContain('socat TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/personas/proxy.sock </dev/null >/dev/null 2>&1 4<&- &');
+    expect(script.trim().endsWith('exec "$0" "$@" 4<&-')).toBe(true);
+  });
+
+  it('stops every process of the sandbox when the worker\'s end of the watch fd closes; only the watcher keeps it', () => {
+    const lines = bridgeScript(3128, '/run/personas/proxy.sock', 4).split('\n');
+    expect(lines).toContain('(read -r _ <&4; kill -KILL -1) </dev/null >/dev/null 2>&1 &');
+    expect(lines.filter((l) => !l.startsWith('(read')).every((l) => l.includes('4<&-'))).toBe(true);
   });
 });
 
@@ -80,5 +87,24 @@ describe('setprivArgs', () => {
       '--reuid=100003', '--regid=100003', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs',
       '--pdeathsig', 'KILL', '--',
     ]);
+  });
+});
+
+describe('parentGuard', () => {
+  const run = (parentPid: number) => {
+    const [cmd, ...args] = parentGuard(parentPid);
+    return spawnSync(cmd, [...args, '/bin/echo', 'started', '$0 stays literal'], { encoding: 'utf8' });
+  };
+
+  it('starts the command when its parent is still the worker that planned it', () => {
+    const res = run(process.pid);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe('started $0 stays literal\n');
+  });
+
+  it('stops before the command when the worker is gone (the shell was re-parented)', () => {
+    const res = run(process.pid + 1_000_000);
+    expect(res.status).toBe(137);
+    expect(res.stdout).toBe('');
   });
 });
