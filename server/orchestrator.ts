@@ -29,7 +29,7 @@ import { onExecutionFinished, onProtocolMessage } from './services/event-bus';
 import type { BusDeps } from './services/events';
 import { OutputBus } from './services/output-bus';
 import { storeProtocolMessage } from './services/protocol-messages';
-import { recoverRuns, startRunRecovery, type RunRecoveryDeps } from './services/run-recovery';
+import { recoverRuns, requeueUndelivered, startRunRecovery, type RunRecoveryDeps } from './services/run-recovery';
 import { addExecutionJob } from './services/executions';
 import { unclaimExecution } from './db/execution-claims';
 import { coordinateRuns, refuseSharedSqlite } from './services/run-coordination';
@@ -158,6 +158,8 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
       await addExecutionJob(busDeps, e.id);
     },
   };
+  const workerBack = (workerId: string, session: string, held: string[]) => void requeueUndelivered(recovery, workerId, session, held)
+    .catch((err: unknown) => logger.error({ err, workerId }, 'could not requeue runs that never reached their worker'));
   dispatcher = new Dispatcher({
     db, logger, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, registry, gateway, tracker,
     buildAssignment: (e, persona) => buildAssignment(assignmentDeps, e, persona),
@@ -171,6 +173,10 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
       storeProtocolMessage: (e, m) => storeProtocolMessage({ db, logger }, e, m),
       onProtocolMessage: async (e, m) => void (await onProtocolMessage(busDeps, e, m)),
       workersChanged: () => dispatcher?.workersChanged(),
+      workerBack: (workerId, session, held) => {
+        workerBack(workerId, session, held);
+        void cluster.bus.send('worker-back', { workerId, session, held });
+      },
     }),
   );
 
@@ -207,7 +213,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
   let recovering: { stop(): Promise<void> } | undefined;
-  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, caches: { 'claude-token': () => claudeToken.forgetCached() } });
+  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, workerBack, caches: { 'claude-token': () => claudeToken.forgetCached() } });
   const stop = async () => {
     await new Promise<void>((resolve) => followers.close(() => resolve()));
     httpServer.closeAllConnections?.();

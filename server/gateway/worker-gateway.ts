@@ -15,7 +15,8 @@ export type WorkerSocket = Socket<WorkerToOrchestrator, OrchestratorToWorker>;
 
 /** What the gateway hands on; the dispatcher implements it. */
 export interface WorkerEvents {
-  onRegistered(workerId: string, running: string[]): void;
+  /** `held`: the runs it still has or finished unacknowledged; `session`: its process's random id. */
+  onRegistered(workerId: string, running: string[], held?: { finished: string[]; session?: string }): void;
   onOutput(workerId: string, p: OutputPayload): Promise<void>;
   onProtocol(workerId: string, p: ProtocolPayload): Promise<void>;
   /**
@@ -161,7 +162,7 @@ export class WorkerGateway {
         this.opts.registry.register({ ...p.data, workerId, auth: tokenId ? 'enrolled' : 'shared', socket }, this.now());
         log.info({ workerId, slots: p.data.slots, version: p.data.version, running: p.data.running.length, enrolled: Boolean(tokenId) }, 'worker registered');
         if (tokenId) void this.opts.tokens?.seen(tokenId, true);
-        this.handler?.onRegistered(workerId, p.data.running);
+        this.handler?.onRegistered(workerId, p.data.running, { finished: p.data.finished ?? [], session: p.data.session });
         reply({ ok: true, workerId });
       });
     });

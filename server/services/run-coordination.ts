@@ -15,6 +15,8 @@ export interface CoordinationDeps {
   logger: Logger;
   /** Caches other instances may tell this one to drop (`cache-drop` with the cache's name). */
   caches?: Record<string, () => void>;
+  /** A worker registered with another instance (`worker-back`): runs waiting for it here may go back to the queue. */
+  workerBack?(workerId: string, session: string, held: string[]): void;
 }
 
 const executionIdOf = (m: ControlMessage): string | undefined => (typeof m.executionId === 'string' ? m.executionId : undefined);
@@ -23,7 +25,8 @@ const executionIdOf = (m: ControlMessage): string | undefined => (typeof m.execu
  * What an instance does when another tells it about a run or a cache: `cancel-run` (a cancel came
  * in through another instance) cancels the run if it is tracked here; `run-adopted` (its worker
  * re-attached elsewhere) and `run-ended` (recorded elsewhere) release it here without deciding
- * anything; `cache-drop` forgets a cached row. Answers the unsubscribe.
+ * anything; `worker-back` (a worker registered there) lets runs waiting here for it that it never
+ * received go back to the queue; `cache-drop` forgets a cached row. Answers the unsubscribe.
  */
 export function coordinateRuns(deps: CoordinationDeps): () => void {
   const { bus, tracker, logger } = deps;
@@ -39,6 +42,10 @@ export function coordinateRuns(deps: CoordinationDeps): () => void {
     bus.on('run-ended', (m) => {
       const id = executionIdOf(m);
       if (id) tracker.release(id);
+    }),
+    bus.on('worker-back', (m) => {
+      const held = Array.isArray(m.held) ? m.held.filter((id): id is string => typeof id === 'string') : [];
+      if (typeof m.workerId === 'string' && typeof m.session === 'string') deps.workerBack?.(m.workerId, m.session, held);
     }),
     bus.on('cache-drop', (m) => {
       const drop = typeof m.name === 'string' ? deps.caches?.[m.name] : undefined;

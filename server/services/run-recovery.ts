@@ -73,6 +73,28 @@ export async function recoverRuns(deps: RunRecoveryDeps): Promise<number> {
   return taken;
 }
 
+/**
+ * A worker (re)registered, on this instance or another, holding `held`: runs adopted here that wait
+ * for it (a recovery pass took them up before it was back) and that it does not hold, recorded for
+ * this same worker process (`session`), never reached it: the orchestrator that claimed them died
+ * before sending. They go back to the queue now instead of failing `worker_disconnected` when the
+ * grace ends; a run recorded for another session (the worker restarted) keeps its grace.
+ */
+export async function requeueUndelivered(deps: RunRecoveryDeps, workerId: string, session: string, held: readonly string[]): Promise<void> {
+  const { tracker, owners } = deps;
+  const executionIds = tracker.awaitingWorker(workerId).filter((id) => !held.includes(id));
+  if (!owners || !deps.requeue || executionIds.length === 0) return;
+  const recorded = await owners.sessionsOf(executionIds);
+  for (const [i, id] of executionIds.entries()) {
+    if (recorded[i] !== session || !tracker.awaitingWorker(workerId).includes(id)) continue;
+    const execution = await executions.getExecution(deps.db, id);
+    if (!execution || execution.status !== 'running' || execution.workerId !== workerId) continue;
+    tracker.release(id);
+    await deps.requeue(execution);
+    deps.logger.warn({ executionId: id, workerId }, 'run never reached its worker (its orchestrator died in between): back in the queue');
+  }
+}
+
 /** Runs `recoverRuns` every `intervalMs` (passes never overlap; a failing pass is logged). */
 export function startRunRecovery(deps: RunRecoveryDeps, intervalMs: number): { stop(): Promise<void> } {
   let stopped = false;

@@ -200,6 +200,11 @@ export class RunTracker {
     return run;
   }
 
+  /** Runs waiting (in their grace) for `workerId` to come back with them. */
+  awaitingWorker(workerId: string): string[] {
+    return [...this.runs.values()].filter((r) => r.workerId === workerId && r.graceTimer).map((r) => r.executionId);
+  }
+
   /** A worker went away: its runs fail unless it re-registers with them within the grace. */
   workerDisconnected(workerId: string): void {
     for (const run of this.runs.values()) if (run.workerId === workerId) this.awaitWorker(run);

@@ -26,6 +26,11 @@ export interface WorkerEventsDeps {
   onProtocolMessage?(execution: Execution, message: ProtocolMessage): Promise<void>;
   /** Slots may have freed or appeared: the dispatcher re-checks. */
   workersChanged(): void;
+  /**
+   * A worker (re)registered, holding `held` (running, or finished and not yet acknowledged): runs
+   * that wait for it elsewhere than in `held` may have never reached it (see run-recovery.ts).
+   */
+  workerBack?(workerId: string, session: string, held: string[]): void;
 }
 
 /**
@@ -46,8 +51,9 @@ export function createWorkerEvents(deps: WorkerEventsDeps): WorkerEvents {
   }
 
   return {
-    onRegistered(workerId, running) {
+    onRegistered(workerId, running, held) {
       const unknown = tracker.workerRegistered(workerId, running);
+      if (held?.session) deps.workerBack?.(workerId, held.session, [...running, ...held.finished]);
       for (const executionId of unknown) {
         void executions.getExecution(db, executionId).then(async (e) => {
           if (!e || e.status !== 'running' || e.workerId !== workerId) {

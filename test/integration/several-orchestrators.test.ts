@@ -211,6 +211,28 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
     expect(w.assigned.map((x) => x.executionId)).toEqual([id]);
   });
 
+  it('queues again such a run when a recovery pass took it up before its worker was back (on either instance)', async () => {
+    const submitted = await api(a, 'POST', '/api/execute', { prompt: 'never sent either' });
+    const id = submitted.body.executionId as string;
+    await a.queues.executions.remove(id);
+    const now = new Date().toISOString();
+    await a.db('executions').where({ id }).update({ status: 'running', worker_id: 'w-late', started_at: now, updated_at: now, timeout_ms: 60_000 });
+    const redis = new IORedis(REDIS_URL);
+    const keys = clusterKeys(prefix);
+    await redis.multi().hset(keys.runOwners, id, 'dead-orchestrator').hset(keys.runSessions, id, 'session-late').exec();
+    // A recovery pass (every 2 s) adopts it while its worker is away: it now waits out the grace.
+    await waitFor(async () => ((await redis.hget(keys.runOwners, id)) !== 'dead-orchestrator') || undefined, 'a recovery pass to adopt the run', 10_000);
+    redis.disconnect();
+    const w = new FakeWorker({ url: b.wsUrl, workerId: 'w-late', slots: 1 });
+    fakes.push(w);
+    await new Promise<void>((resolve) => w.socket.once('connect', () => resolve()));
+    const ack = await w.socket.timeout(5_000).emitWithAck('register', { workerId: 'w-late', slots: 1, version: 'fake', running: [], session: 'session-late' });
+    expect(ack.ok).toBe(true);
+    const done = await final(b, id, 20_000);
+    expect(done).toMatchObject({ status: 'completed', workerId: 'w-late' });
+    expect(w.assigned.map((x) => x.executionId)).toEqual([id]);
+  });
+
   it('refuses a second orchestrator on one SQLite file', async () => {
     const sqliteDir = tempDir('pc-several-sqlite');
     const sqlitePrefix = uniquePrefix('several-sqlite');
