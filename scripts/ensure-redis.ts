@@ -101,16 +101,48 @@ export function noRedisMessage(url: string): string {
   ].join('\n');
 }
 
-/** A free TCP port on 127.0.0.1 (or `preferred` when it is free). */
-export function freePort(preferred = 0): Promise<number> {
+/** Whether `port` can be listened on at 127.0.0.1 right now. */
+function canListen(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (preferred !== 0 && err.code === 'EADDRINUSE') resolve(freePort(0));
-      else reject(err);
-    });
-    server.listen(preferred, '127.0.0.1', () => {
+    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(false) : reject(err)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The kernel's range for outgoing connections' local ports (Linux; the usual default elsewhere). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [32768, 60999];
+}
+
+/**
+ * A free TCP port on 127.0.0.1 (or `preferred` when it is free), chosen below the ephemeral range
+ * when there is room: a port the kernel handed out for listening could meanwhile become the local
+ * port of some process's outgoing connection (dozens of Redis and PostgreSQL clients in the test
+ * suite), and whoever listens on it a moment later gets EADDRINUSE.
+ */
+export async function freePort(preferred = 0): Promise<number> {
+  if (preferred !== 0 && (await canListen(preferred))) return preferred;
+  const [low] = ephemeralRange();
+  const from = 20_000;
+  if (low - from >= 1_000) {
+    for (let i = 0; i < 50; i++) {
+      const port = from + Math.floor(Math.random() * (low - from));
+      if (await canListen(port)) return port;
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log';
 import { ApiKeyService } from './auth/api-keys';
 import { plaintextWarning, type OrchestratorConfig } from './config';
+import { attachConfigCache, ConfigCache } from './db/config-cache';
 import type { Db } from './db/knex';
 import { describeDatabase } from './db/target';
 import { Cluster } from './cluster/cluster';
@@ -102,6 +103,9 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   const cluster: Cluster<WorkerSummary> = new Cluster<WorkerSummary>({
     redisUrl: config.redisUrl, prefix: config.queuePrefix, instanceId: config.instanceId, logger, workers: () => registry.summaries(),
   });
+  // Personas, tools, credentials, subscriptions, chain triggers: read once per change, not per run.
+  const configCache = new ConfigCache({ onWrite: () => void cluster.bus.send('cache-drop', { name: 'config' }).catch(() => undefined) });
+  attachConfigCache(db, configCache);
   const bus = new OutputBus({
     publish: (executionId, message) => void cluster.bus.publishRun(executionId, message),
     follow: (executionId, deliver) => cluster.bus.followRun(executionId, (m) => deliver(m as never)),
@@ -213,7 +217,7 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
   let recovering: { stop(): Promise<void> } | undefined;
-  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, workerBack, caches: { 'claude-token': () => claudeToken.forgetCached() } });
+  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, workerBack, caches: { 'claude-token': () => claudeToken.forgetCached(), config: () => configCache.invalidate() } });
   const stop = async () => {
     await new Promise<void>((resolve) => followers.close(() => resolve()));
     httpServer.closeAllConnections?.();

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Execution } from '../db/executions';
+import { cachedConfig } from '../db/config-cache';
 import { getPersona } from '../db/personas';
 import type { Metrics } from './metrics';
 
@@ -12,7 +13,8 @@ export async function recordFinishedExecution(deps: { db: Knex; logger: Logger; 
   let persona = e.personaId ?? '(none)';
   if (e.personaId) {
     try {
-      persona = (await getPersona(deps.db, e.personaId))?.name || e.personaId;
+      const id = e.personaId;
+      persona = (await cachedConfig(deps.db, `persona:${id}`, () => getPersona(deps.db, id)))?.name || id;
     } catch (err) {
       deps.logger.warn({ err, executionId: e.id }, 'metrics: persona name unavailable');
     }

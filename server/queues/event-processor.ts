@@ -1,6 +1,7 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import { QUEUE_NAMES, type EventJob } from '../../shared/queues';
 import { claimEvent, getEvent, transitionEvent, type Event, type EventStatus } from '../db/events';
+import { cachedConfig } from '../db/config-cache';
 import { findSubscriptionCandidates } from '../db/subscriptions';
 import { matchSubscriptions, uniquePersonaIds } from '../domain/matching';
 import { nowFrom, type BusDeps } from '../services/events';
@@ -20,7 +21,9 @@ interface Outcome {
 
 /** Creates one execution per matched, enabled persona and sums up the event's final status. */
 async function dispatch(deps: EventProcessorDeps, event: Event): Promise<Outcome> {
-  const matches = matchSubscriptions(event, await findSubscriptionCandidates(deps.db, event.eventType, event.targetPersonaId));
+  const candidates = await cachedConfig(deps.db, `subscriptions:${event.targetPersonaId ?? ''}:${event.eventType}`,
+    () => findSubscriptionCandidates(deps.db, event.eventType, event.targetPersonaId));
+  const matches = matchSubscriptions(event, candidates);
   if (matches.length === 0) return { status: 'skipped', error: 'no subscription matched' };
   let created = 0;
   const failures: string[] = [];

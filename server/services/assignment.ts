@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AssignPayload } from '../../shared/socket-events';
 import type { Execution } from '../db/executions';
 import { getPersona, type Persona } from '../db/personas';
+import { cachedConfig } from '../db/config-cache';
 import { listPersonaTools } from '../db/tools';
 import { claudeTokenEnv } from '../domain/claude-token';
 import { assemblePrompt } from '../domain/prompt';
@@ -90,7 +91,7 @@ export async function buildAssignment(
   loadedPersona?: Persona,
 ): Promise<{ payload: AssignPayload; secrets: string[] }> {
   const persona = await personaOf(deps.db, execution, loadedPersona);
-  const tools = persona ? await listPersonaTools(deps.db, persona.id) : [];
+  const tools = persona ? await cachedConfig(deps.db, `tools:${persona.id}`, () => listPersonaTools(deps.db, persona.id)) : [];
   const credentials = await credentialsOf(deps, persona);
   const token = await tokenOf(deps);
   const prompt = assemblePrompt({

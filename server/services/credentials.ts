@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { decrypt, encrypt, type EncryptedBlob } from '../../shared/crypto';
 import { credentialEnv } from '../../shared/env-names';
 import { AppError, ConflictError, ValidationError } from '../../shared/errors';
+import { cachedConfig } from '../db/config-cache';
 import * as repo from '../db/credentials';
 import type { CredentialRecord } from '../db/credentials';
 import { nowIso } from '../db/knex';
@@ -221,7 +222,7 @@ export interface PersonaCredentialEnv {
  * and CredentialEnvConflictError when two credentials would produce the same variable.
  */
 export async function loadPersonaCredentialEnv(db: Knex, masterKey: Buffer, personaId: string): Promise<PersonaCredentialEnv> {
-  const credentials = await repo.listPersonaCredentials(db, personaId);
+  const credentials = await cachedConfig(db, `credentials:${personaId}`, () => repo.listPersonaCredentials(db, personaId));
   const env: Record<string, string> = {};
   const source: Record<string, string> = {};
   for (const c of credentials) {

@@ -1,6 +1,7 @@
 import type { Event } from '../db/events';
 import { TERMINAL_STATUSES, type Execution } from '../db/executions';
 import { hasFireForParentExecution } from '../db/trigger-fires';
+import { cachedConfig } from '../db/config-cache';
 import { listChainTriggersForSource, type Trigger } from '../db/triggers';
 import { chainStatusFilter } from '../domain/trigger-config';
 import { publishEvent, type BusDeps } from './events';
@@ -39,11 +40,16 @@ async function fireChain(deps: BusDeps, trigger: Trigger, execution: Execution, 
  * that watch its persona and accept that status. Their events target the chain trigger's persona,
  * carry the source execution's id, status and result text, and are one chain level deeper.
  */
+/** Enabled chain triggers that listen to `personaId` (cached configuration). */
+function chainTriggersFor(db: BusDeps['db'], personaId: string): Promise<Trigger[]> {
+  return cachedConfig(db, `chain:${personaId}`, () => listChainTriggersForSource(db, personaId));
+}
+
 export async function onExecutionFinished(deps: BusDeps, execution: Execution): Promise<Event[]> {
   if (!execution.personaId || !TERMINAL_STATUSES.includes(execution.status)) return [];
   const published: Event[] = [];
   try {
-    for (const trigger of await listChainTriggersForSource(deps.db, execution.personaId)) {
+    for (const trigger of await chainTriggersFor(deps.db, execution.personaId)) {
       const filter = chainStatusFilter(trigger.config);
       if (filter !== 'any' && filter !== execution.status) continue;
       try {
@@ -78,7 +84,7 @@ async function onEmitEvent(deps: BusDeps, execution: Execution, msg: Record<stri
     }),
   ];
   if (!execution.personaId) return published;
-  for (const trigger of await listChainTriggersForSource(deps.db, execution.personaId)) {
+  for (const trigger of await chainTriggersFor(deps.db, execution.personaId)) {
     if (trigger.config.event_type !== type) continue;
     try {
       const event = await fireChain(deps, trigger, execution, { ...(asRecord(data) ?? { data }), source_event_type: type });

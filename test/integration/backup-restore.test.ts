@@ -50,7 +50,8 @@ async function allIds(o: TestOrchestrator, p: string): Promise<Set<string>> {
     source = await startTestOrchestrator();
     worker = new FakeWorker({ url: source.wsUrl, workerId: 'backup-worker', slots: 4, runMs: 20 });
     await worker.register();
-    const persona = await api(source, 'POST', '/api/personas', { name: 'Backed Up', systemPrompt: 'run' });
+    // maxConcurrent 8: the restored orchestrator drains the copied backlog quickly before the run checked below.
+    const persona = await api(source, 'POST', '/api/personas', { name: 'Backed Up', systemPrompt: 'run', maxConcurrent: 8 });
     const credential = await api(source, 'POST', '/api/credentials', { name: 'vault', serviceType: 'custom', data: { token: 'backup-secret-value' } });
     await api(source, 'POST', `/api/personas/${persona.body.id}/credentials`, { credentialId: credential.body.id });
     await api(source, 'POST', '/api/subscriptions', { personaId: persona.body.id, eventType: 'load' });
@@ -65,7 +66,9 @@ async function allIds(o: TestOrchestrator, p: string): Promise<Set<string>> {
         expect(r.status).toBe(202);
       }
     }));
-    await waitFor(async () => (published >= 100 ? true : undefined), '100 events published', 20_000);
+    // Runs have finished (their output is stored) before the copy starts, however slow this machine is.
+    await waitFor(async () => (published >= 100 && (await api(source!, 'GET', '/api/executions?status=completed&limit=1')).body.length > 0 ? true : undefined),
+      '100 events published and a run finished', 20_000);
     const copy = path.join(dir, 'backup.db');
     const { stdout } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/backup.ts', copy], {
       cwd: ROOT, env: { ...process.env, DAC_DB_PATH: source.database.env.DAC_DB_PATH, DATABASE_URL: '' },
