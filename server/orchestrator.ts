@@ -30,7 +30,7 @@ import { onExecutionFinished, onProtocolMessage } from './services/event-bus';
 import type { BusDeps } from './services/events';
 import { OutputBus } from './services/output-bus';
 import { storeProtocolMessage } from './services/protocol-messages';
-import { recoverRuns, requeueUndelivered, startRunRecovery, type RunRecoveryDeps } from './services/run-recovery';
+import { RecentlyBackElsewhere, recoverRuns, requeueUndelivered, startRunRecovery, type RunRecoveryDeps } from './services/run-recovery';
 import { addExecutionJob } from './services/executions';
 import { unclaimExecution } from './db/execution-claims';
 import { coordinateRuns, refuseSharedSqlite } from './services/run-coordination';
@@ -147,12 +147,16 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
     },
   });
   // Runs no live instance tracks (their orchestrator died or restarted) are adopted by one that is.
+  // Workers that just registered with another instance (heard on the cluster bus before its heartbeat).
+  const backElsewhere = new RecentlyBackElsewhere();
   const recovery: RunRecoveryDeps = {
     db, logger, tracker, owners: cluster.owners, liveInstances: () => cluster.instances.liveIds(),
     workerHere: (executionId, workerId) => workerId !== null && registry.holds(workerId, executionId),
     sessionHere: (workerId) => registry.sessionOf(workerId),
-    workersElsewhere: async () =>
-      new Set((await cluster.instances.list()).filter((i) => i.id !== cluster.instanceId).flatMap((i) => i.workers.map((w) => w.workerId))),
+    workersElsewhere: async () => new Set([
+      ...(await cluster.instances.list()).filter((i) => i.id !== cluster.instanceId).flatMap((i) => i.workers.map((w) => w.workerId)),
+      ...backElsewhere.ids().filter((id) => !registry.sessionOf(id)),
+    ]),
     requeue: async (e) => {
       await unclaimExecution(db, e.id, e.workerId ?? '', new Date().toISOString());
       await cluster.owners.forget(e.id);
@@ -217,7 +221,11 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
 
   let events: Awaited<ReturnType<typeof startEventProcessing>> | undefined;
   let recovering: { stop(): Promise<void> } | undefined;
-  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, workerBack, caches: { 'claude-token': () => claudeToken.forgetCached(), config: () => configCache.invalidate() } });
+  const workerBackElsewhere = (workerId: string, session: string, held: string[]) => {
+    backElsewhere.note(workerId);
+    workerBack(workerId, session, held);
+  };
+  const stopCoordinating = coordinateRuns({ bus: cluster.bus, tracker, logger, workerBack: workerBackElsewhere, caches: { 'claude-token': () => claudeToken.forgetCached(), config: () => configCache.invalidate() } });
   const stop = async () => {
     await new Promise<void>((resolve) => followers.close(() => resolve()));
     httpServer.closeAllConnections?.();

@@ -95,6 +95,29 @@ export async function requeueUndelivered(deps: RunRecoveryDeps, workerId: string
   }
 }
 
+/**
+ * Workers that registered with another instance moments ago (its `worker-back` on the cluster bus),
+ * before that instance's heartbeat lists them: a recovery pass here counts them as connected there
+ * for `windowMs`, so it leaves their runs to that instance (which knows what the worker holds)
+ * instead of adopting a run whose worker will never come here.
+ */
+export class RecentlyBackElsewhere {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly windowMs = 10_000, private readonly now: () => number = Date.now) {}
+
+  note(workerId: string): void {
+    this.seen.delete(workerId);
+    this.seen.set(workerId, this.now());
+    if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value!);
+  }
+
+  ids(): string[] {
+    const since = this.now() - this.windowMs;
+    return [...this.seen].filter(([, at]) => at >= since).map(([id]) => id);
+  }
+}
+
 /** Runs `recoverRuns` every `intervalMs` (passes never overlap; a failing pass is logged). */
 export function startRunRecovery(deps: RunRecoveryDeps, intervalMs: number): { stop(): Promise<void> } {
   let stopped = false;
