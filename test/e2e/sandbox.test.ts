@@ -39,6 +39,7 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
   let other: http.Server;
   let denyDir: string;
   let workerPid: number;
+  let firstWorker: { output(): string };
 
   beforeAll(async () => {
     sys = await createE2eSystem('sandbox');
@@ -55,6 +56,7 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
       env: { WORKER_SANDBOX_DENY: denyDir, OUTPUT_MAX_BYTES: '200000', NODE_ENV: 'production' },
     });
     workerPid = w.child.pid!;
+    firstWorker = w;
   });
 
   afterEach(() => sys.fake.reset());
@@ -191,6 +193,18 @@ describe('agent runs in the sandbox (real CLI, bwrap)', () => {
     }, 30_000, sys.logs);
     return busy;
   }
+
+  /** The run uids a worker logged at start (`CLI runs isolated`). */
+  const runUids = (output: string) => /"runUids":"(\d+)-(\d+)"/.exec(output)?.slice(1).map(Number);
+
+  it('gives a second worker on this host run uids of its own, though both have the same WORKER_SANDBOX_UID_BASE', async () => {
+    const w = await sys.startWorker('sbx-w-uids', { slots: 3 });
+    const [mine, first] = [runUids(w.output()), runUids(firstWorker.output())];
+    expect(first![1] - first![0]).toBe(1); // sbx-w1: 2 slots
+    expect(mine![1] - mine![0]).toBe(2);
+    expect(mine![0] > first![1] || mine![1] < first![0]).toBe(true); // no uid in common
+    await w.stop();
+  });
 
   it('leaves no process of a run behind when the worker is killed with -9 mid-run', async () => {
     const w = await sys.startWorker('sbx-w-kill');

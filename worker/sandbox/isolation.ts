@@ -13,6 +13,7 @@ import { probeHost, uidCanRunCli } from './probe';
 import { createWorkerDir, sweepStaleRunDirs } from './run-dirs';
 import { cliRootOf, Sandbox } from './sandbox';
 import { SlotPool } from './slot-pool';
+import { claimUidRange, UID_RANGES_DIR, type ClaimedUids } from './uid-ranges';
 
 /**
  * Everything a worker needs to start isolated runs, set up once at start: the chosen mode (refused
@@ -54,12 +55,34 @@ function untraversable(dir: string): string | undefined {
 type IsolationConfig = Pick<WorkerConfig,
   'passThroughEnv' | 'sandbox' | 'sandboxDeny' | 'sandboxUidBase' | 'slots' | 'claudeBin' | 'workDirRoot' | 'allowedHosts' | 'anthropicBaseUrl' | 'outputMaxBytes' | 'production'>;
 
+/**
+ * The run uids of this worker: WORKER_SANDBOX_UID_BASE's range, or the next one up when another live
+ * worker on this host holds it (see uid-ranges.ts). Unchecked, with a warning, where the host-wide
+ * record cannot be written.
+ */
+function claimRunUids(config: IsolationConfig, logger: Logger): ClaimedUids {
+  try {
+    const claimed = claimUidRange(config.sandboxUidBase, config.slots);
+    if (claimed.first !== config.sandboxUidBase) {
+      logger.warn({ wanted: `${config.sandboxUidBase}-${config.sandboxUidBase + config.slots - 1}`, using: `${claimed.first}-${claimed.last}` },
+        'WORKER_SANDBOX_UID_BASE: those run uids belong to another worker on this host; this worker\'s runs use the next free ones');
+    }
+    return claimed;
+  } catch (err) {
+    logger.warn({ err: (err as Error).message, dir: UID_RANGES_DIR },
+      'cannot record this worker\'s run uids host-wide: make sure no other worker on this host uses the same WORKER_SANDBOX_UID_BASE range');
+    return { first: config.sandboxUidBase, last: config.sandboxUidBase + config.slots - 1, release: () => undefined };
+  }
+}
+
 /** Throws ConfigError (one message, with what to install) when the worker must not start. */
 export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolation {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const firstUid = asRoot ? config.sandboxUidBase : undefined;
+  const uids = asRoot && config.sandbox !== 'none' ? claimRunUids(config, logger) : undefined;
+  const firstUid = uids?.first;
   const host = config.sandbox === 'none' ? { bwrap: false, uidSwitch: false } : probeHost({ uid: firstUid });
   const choice = chooseMode(config.sandbox, host, config.production);
+  if (!choice.ok || choice.mode === 'none') uids?.release();
   if (!choice.ok) throw new ConfigError(choice.error);
 
   let cliPath = config.claudeBin;
@@ -69,7 +92,7 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
     // a bare command name (`claude` on PATH): spawned as it is; in bwrap it must live under /usr
   }
   if (choice.mode === 'uid') {
-    const problem = uidCanRunCli(config.sandboxUidBase, cliPath);
+    const problem = uidCanRunCli(firstUid ?? config.sandboxUidBase, cliPath);
     if (problem) throw new ConfigError(`WORKER_SANDBOX uid mode: ${problem}`);
   }
 
@@ -87,12 +110,12 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
 
   const deny = [...new Set([projectRoot(), process.cwd(), os.homedir(), config.workDirRoot, ...config.sandboxDeny])];
   const sandbox = new Sandbox({
-    mode: choice.mode, asRoot, uidBase: config.sandboxUidBase, cliPath, cliRoot: cliRootOf(cliPath), deny,
+    mode: choice.mode, asRoot, uidBase: firstUid ?? config.sandboxUidBase, cliPath, cliRoot: cliRootOf(cliPath), deny,
   });
   if (choice.warning) logger.warn(choice.warning);
   logger.info({
     isolation: choice.mode,
-    runUids: sandbox.uidFor(0) === undefined ? 'the worker\'s own' : `${config.sandboxUidBase}-${config.sandboxUidBase + config.slots - 1}`,
+    runUids: sandbox.uidFor(0) === undefined ? 'the worker\'s own' : `${sandbox.uidFor(0)}-${sandbox.uidFor(config.slots - 1)}`,
     network: choice.mode === 'bwrap' ? 'allowlist through the run proxy only' : 'not limited (only the proxy variables point at the run proxy)',
   }, 'CLI runs isolated');
 
@@ -120,6 +143,7 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
       agents.http.destroy();
       agents.https.destroy();
       fs.rmSync(workerDir, { recursive: true, force: true });
+      uids?.release();
     },
   };
 }
