@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { processAlive } from '../../shared/process-alive';
 import type { ClusterKeys } from './keys';
 
 /** What an orchestrator instance says about itself every heartbeat. */
@@ -27,16 +28,6 @@ export interface InstanceRegistryOptions<W> {
   clock?: () => Date;
   host?: string;
   pid?: number;
-}
-
-/** True when a process with this pid runs on this machine (signal 0 checks without sending). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

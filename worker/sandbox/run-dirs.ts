@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive as alive } from '../../shared/process-alive';
 import { killProcessesUnder } from './stale-processes';
 
 /**
@@ -10,15 +11,6 @@ import { killProcessesUnder } from './stale-processes';
  * previous life's), first stopping any process still running from it (see `stale-processes.ts`).
  */
 const PREFIX = 'pc-worker-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, someone else's
-  }
-}
 
 /** Removes run folders left by crashed workers, and their processes; answers the paths removed. */
 export function sweepStaleRunDirs(root: string, ownPid = process.pid): { removed: string[]; killed: number[] } {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive as alive } from '../../shared/process-alive';
 
 /**
  * The uids a root worker gives its runs (WORKER_SANDBOX_UID_BASE + slot) must be its own on the
@@ -36,15 +37,6 @@ export function firstFreeRange(base: number, count: number, taken: ReadonlyArray
     const clash = taken.find((t) => first <= t.last && t.first <= first + count - 1);
     if (!clash) return first;
     first = clash.last + 1;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
