@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { FollowerToOrchestrator, OrchestratorToFollower } from '../../shared/socket-events';
 import * as executions from '../db/executions';
 import { listOutput } from '../db/output';
-import { KEY_CACHE_TTL_MS, type ApiKeyService } from '../auth/api-keys';
+import type { ApiKeyService } from '../auth/api-keys';
+import { watchKey } from '../auth/key-watch';
 import { satisfies } from '../auth/roles';
 import type { OutputBus } from '../services/output-bus';
 
@@ -21,8 +22,6 @@ export interface FollowersDeps {
  * socket.io on the HTTP port for people following executions live (`auth: { token: <API key> }`, reader or more).
  * `follow` replays stored output after `afterSeq`, then streams live output and one `end`.
  */
-const KEY_RECHECK_MS = 1000 - KEY_CACHE_TTL_MS;
-
 export function attachFollowers(server: http.Server, deps: FollowersDeps): Server<FollowerToOrchestrator, OrchestratorToFollower> {
   // Websocket only (no long-polling): behind a load balancer no request of a session can land on another instance.
   const io = new Server<FollowerToOrchestrator, OrchestratorToFollower>(server, { path: '/socket.io', transports: ['websocket'] });
@@ -42,15 +41,7 @@ export function attachFollowers(server: http.Server, deps: FollowersDeps): Serve
     // A key revoked while its socket follows is dropped too: re-checked every KEY_RECHECK_MS (the
     // key cache lives KEY_CACHE_TTL_MS), so a revoked key stops streaming within a second.
     const token = String((socket.handshake.auth as { token?: unknown }).token);
-    const recheck = setInterval(() => {
-      deps.keys.resolve(token).then(
-        (caller) => {
-          if (!caller || !satisfies(caller.role, 'reader')) socket.disconnect(true);
-        },
-        (err: unknown) => deps.logger.warn({ err }, 'could not re-check a follower key; keeping the socket'),
-      );
-    }, KEY_RECHECK_MS);
-    recheck.unref();
+    const stopWatching = watchKey(deps.keys, token, 'reader', () => socket.disconnect(true), deps.logger);
     socket.on('follow', (raw, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
       const executionId = typeof raw?.executionId === 'string' ? raw.executionId : '';
@@ -68,7 +59,7 @@ export function attachFollowers(server: http.Server, deps: FollowersDeps): Serve
       subscriptions.delete(id);
     });
     socket.on('disconnect', () => {
-      clearInterval(recheck);
+      stopWatching();
       for (const off of subscriptions.values()) off();
       subscriptions.clear();
     });

@@ -10,6 +10,8 @@ import type { OutputEvent } from '../../services/output-bus';
 import type { AppContext } from '../context';
 import { bodyObject, jsonField, parse } from '../validate';
 import { requireRole } from '../../auth/express';
+import { watchKey } from '../../auth/key-watch';
+import { presentedKey } from '../../auth/secrets';
 import { describeRoute } from '../openapi/describe';
 
 const executeBody = z.object({
@@ -71,19 +73,30 @@ async function followOverSse(ctx: AppContext, req: Request, res: Response): Prom
     session.push({ seq: e.seq, stream: e.stream, text: e.text }, 'output', String(e.seq));
   };
   let ended = false;
-  const finish = (status: string, error: string | null) => {
+  let stopWatching = (): void => undefined;
+  const close = (last?: { data: unknown; event: string }) => {
     if (ended) return;
     ended = true;
-    if (session?.isConnected) session.push({ executionId: id, status, error }, 'end', String(lastSeq));
+    stopWatching();
+    if (last && session?.isConnected) session.push(last.data, last.event, String(lastSeq));
     unsubscribe();
     res.end();
   };
+  const finish = (status: string, error: string | null) => close({ data: { executionId: id, status, error }, event: 'end' });
   const unsubscribe = ctx.bus.follow(id, {
     output: (e) => (live ? send(e) : buffered.push(e)),
     status: (e) => session?.isConnected && session.push(e, 'status', String(lastSeq)),
     end: (e) => finish(e.status, e.error),
   });
-  req.on('close', unsubscribe);
+  req.on('close', () => {
+    stopWatching();
+    unsubscribe();
+  });
+  // A key revoked while it follows (or the bootstrap key, never revoked) stops the stream within a second.
+  const key = presentedKey(req.headers.authorization, false);
+  if (key && ctx.apiKeys) {
+    stopWatching = watchKey(ctx.apiKeys, key, 'reader', () => close({ data: { executionId: id, error: 'the API key of this stream was revoked' }, event: 'revoked' }), ctx.logger);
+  }
 
   session = await createSession(req, res, { keepAlive: 15_000 });
   // Other orchestrator instances' output reaches us once Redis confirmed the subscription.

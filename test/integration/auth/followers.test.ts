@@ -44,4 +44,35 @@ describe('socket.io followers and API keys', () => {
     // The socket that was already following is dropped within a second too.
     expect((await dropped) - revokedAt).toBeLessThan(1100);
   });
+
+  it('ends an SSE stream whose key is revoked while it follows, saying why', async () => {
+    const reader = await newKey('sse reader', 'reader');
+    // No worker: the execution stays queued and its stream open.
+    const submitted = await fetch(`${o.baseUrl}/api/execute`, { method: 'POST', headers: { ...o.auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ prompt: 'wait' }) });
+    const { executionId } = (await submitted.json()) as { executionId: string };
+    const res = await fetch(`${o.baseUrl}/api/executions/${executionId}/stream`, { headers: { Authorization: `Bearer ${reader.key}` } });
+    expect(res.status).toBe(200);
+    const reader$ = res.body!.getReader();
+    let text = '';
+    const read = (async () => {
+      for (;;) {
+        const { done, value } = await reader$.read();
+        if (done) return text;
+        text += Buffer.from(value).toString();
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(text).toContain('event:status');
+      const revoked = await fetch(`${o.baseUrl}/api/keys/${reader.id}`, { method: 'DELETE', headers: o.auth });
+      expect(revoked.status).toBe(204);
+      const ended = await Promise.race([read, new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`stream still open: ${text}`)), 5_000))]);
+      expect(ended).toContain('event:revoked');
+      expect(ended).toContain('the API key of this stream was revoked');
+      expect(ended).not.toContain('event:end');
+    } finally {
+      await reader$.cancel().catch(() => undefined);
+      await fetch(`${o.baseUrl}/api/executions/${executionId}/cancel`, { method: 'POST', headers: o.auth });
+    }
+  });
 });
