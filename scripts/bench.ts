@@ -17,6 +17,9 @@
  * Each combination runs twice: at the offered `--rate` (the latency a user sees under that load) and
  * flat out with `--concurrency` requests in flight (the sustained dispatch rate).
  *
+ * Then retention (`--retention N` old executions with 20 output lines each, 0 to skip): the daily
+ * prune with its defaults while a read every 2 ms measures what the API waits behind it.
+ *
  * Then the sandbox (`--sandbox N` runs per isolation mode, 0 to skip): assign → CLI started with a
  * stand-in CLI in each mode, and the token proxy's added latency.
  *
@@ -35,6 +38,7 @@ import { loadEnv } from '../shared/env-sources';
 import { runAuditBench } from './bench/audit';
 import { describeStore, parseBenchStore } from './bench/database';
 import { describeRealWorkers, runRealWorkerBench, type RealWorkerOptions } from './bench/real-workers';
+import { runRetentionBench } from './bench/retention';
 import { runSandboxBench } from './bench/sandbox';
 import { runScenario, type ScenarioResult } from './bench/scenario';
 
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
       'stream-runs': { type: 'string', default: '200' },
       'stream-seconds': { type: 'string', default: '30' },
       followers: { type: 'string', default: '20' },
+      retention: { type: 'string', default: '5000' },
     },
   });
   const store = parseBenchStore(values.database!);
@@ -127,6 +132,15 @@ async function main(): Promise<void> {
       `audit:verify ${audit.verify.perSec} rows/s\n`,
     );
   }
+  const retention = Number(values.retention) > 0 ? await runRetentionBench({ executions: Number(values.retention), linesPerExecution: 20, store }) : undefined;
+  if (retention) {
+    const r = retention;
+    process.stdout.write(
+      `\nretention prune of ${r.executions} executions (${r.outputLines} output lines) and ${r.events} events: ${r.pruneMs} ms, ` +
+      `longest statement ${r.longestStatementMs} ms, ${r.pagesFreed} pages given back; a read every 2 ms meanwhile (${r.probes} reads) ` +
+      `waited p50 ${r.probeP50Ms} ms, p99 ${r.probeP99Ms} ms, max ${r.probeMaxMs} ms; event loop blocked at most ${r.loopBlockedMaxMs} ms (bound: 50 ms)\n`,
+    );
+  }
   const sandbox = Number(values.sandbox) > 0 ? await runSandboxBench({ runs: Number(values.sandbox), requests: 2_000 }) : undefined;
   if (sandbox) {
     process.stdout.write('\nassign → CLI started (stand-in CLI, 8 KiB prompt), by isolation mode:\n');
@@ -148,7 +162,7 @@ async function main(): Promise<void> {
   };
   const workers = real.runs > 0 ? await runRealWorkerBench(real, (line) => process.stdout.write(`\n${line}\n`)) : undefined;
   if (workers) process.stdout.write(`\nper-run cost, real workers (stand-in CLI):\n${describeRealWorkers(workers, real)}\n`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, sandbox, workers }, null, 2)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, retention, sandbox, workers }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {

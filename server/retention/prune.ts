@@ -90,18 +90,36 @@ export async function pruneOldRecords(db: Knex, logger: Logger, o: PruneOptions)
   return result;
 }
 
-/** SQLite: free pages back to the file system, a few hundred at a time (a no-op without auto_vacuum=INCREMENTAL). */
+const freelistCount = async (db: Knex) => ((await db.raw('PRAGMA freelist_count')) as Array<{ freelist_count: number }>)[0].freelist_count;
+const pageCount = async (db: Knex) => ((await db.raw('PRAGMA page_count')) as Array<{ page_count: number }>)[0].page_count;
+
+/**
+ * SQLite: free pages back to the file system, a few hundred at a time (a no-op without
+ * auto_vacuum=INCREMENTAL). `incremental_vacuum` frees one page per step of its statement, and a
+ * prepared statement run through knex is stepped once: it goes through `exec`, which steps it to
+ * the end, on the pool's one connection (so it still waits its turn like any statement).
+ */
 async function giveSpaceBack(
   db: Knex, pagesPerStep: number, timed: <T>(s: () => Promise<T>) => Promise<T>, stopped: () => boolean,
 ): Promise<number> {
   const [{ auto_vacuum: mode }] = (await db.raw('PRAGMA auto_vacuum')) as Array<{ auto_vacuum: number }>;
   if (mode !== 2) return 0;
-  let freed = 0;
-  while (!stopped()) {
-    const [{ freelist_count: free }] = (await db.raw('PRAGMA freelist_count')) as Array<{ freelist_count: number }>;
-    if (free === 0) break;
-    await timed(() => db.raw(`PRAGMA incremental_vacuum(${Math.floor(pagesPerStep)})`));
-    freed += Math.min(free, pagesPerStep);
+  const pragma = `PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pagesPerStep))})`;
+  const pagesBefore = await pageCount(db);
+  let free = await freelistCount(db);
+  while (!stopped() && free > 0) {
+    await timed(async () => {
+      const conn = (await db.client.acquireConnection()) as { exec(sql: string): unknown };
+      try {
+        conn.exec(pragma);
+      } finally {
+        await db.client.releaseConnection(conn);
+      }
+    });
+    const left = await freelistCount(db);
+    if (left >= free) break; // nothing more came back (another process holds the pages)
+    free = left;
   }
-  return freed;
+  // What the file lost: the free pages, and the pointer-map pages that no longer map anything.
+  return pagesBefore - (await pageCount(db));
 }

@@ -117,6 +117,7 @@ describe('retention', () => {
     if (process.env.RETENTION_REPORT) process.stdout.write(`prune ${result.ms} ms, longest statement ${result.longestStatementMs.toFixed(1)} ms, ${waits.length} requests, longest wait ${Math.max(...waits).toFixed(1)} ms, pages ${before} -> ${await pages()}\n`);
     const after = await pages();
     expect(after).toBeLessThan(before / 2);
+    expect(result.pagesFreed).toBe(before - after); // every free page given back, counted as such
     expect(Number((await db().raw('PRAGMA freelist_count'))[0].freelist_count)).toBe(0);
   }, 120_000);
 
