@@ -75,11 +75,6 @@ export class Dispatcher {
     for (const wake of [...this.slotWaiters]) wake();
   }
 
-  /** BullMQ Workers taking execution jobs right now (1 at rest; more briefly after a scale-up under load). */
-  get consumers(): number {
-    return this.pool?.size ?? 0;
-  }
-
   async close(): Promise<void> {
     for (const wake of [...this.slotWaiters]) wake();
     await this.pool?.close();

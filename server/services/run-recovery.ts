@@ -60,8 +60,7 @@ export async function recoverRuns(deps: RunRecoveryDeps): Promise<number> {
       if (owners && !(await owners.claimIfOrphan(execution.id))) continue;
       if (tracker.get(execution.id)) continue;
       if (!holds && session && sessions[i] === session && deps.requeue) {
-        await deps.requeue(execution);
-        deps.logger.warn({ executionId: execution.id, workerId }, 'run never reached its worker (its orchestrator died in between): back in the queue');
+        await requeueNeverDelivered(deps, deps.requeue, execution);
       } else {
         await tracker.adopt(execution, { workerHere: holds });
       }
@@ -90,9 +89,14 @@ export async function requeueUndelivered(deps: RunRecoveryDeps, workerId: string
     const execution = await executions.getExecution(deps.db, id);
     if (!execution || execution.status !== 'running' || execution.workerId !== workerId) continue;
     tracker.release(id);
-    await deps.requeue(execution);
-    deps.logger.warn({ executionId: id, workerId }, 'run never reached its worker (its orchestrator died in between): back in the queue');
+    await requeueNeverDelivered(deps, deps.requeue, execution);
   }
+}
+
+/** Back in the queue, to run once later: the run never reached its worker. */
+async function requeueNeverDelivered(deps: RunRecoveryDeps, requeue: (e: Execution) => Promise<void>, execution: Execution): Promise<void> {
+  await requeue(execution);
+  deps.logger.warn({ executionId: execution.id, workerId: execution.workerId }, 'run never reached its worker (its orchestrator died in between): back in the queue');
 }
 
 /**

@@ -185,24 +185,36 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
     expect((await api(a, 'DELETE', '/api/oauth/disconnect')).status).toBe(200);
   });
 
-  it('queues again a run whose orchestrator died between claiming it and sending it to its worker', async () => {
-    // No worker yet: the execution waits. Then the state a dead orchestrator leaves: the row claimed
-    // (`running` on the worker), its owner and the worker's session recorded, the job gone with it.
-    const submitted = await api(a, 'POST', '/api/execute', { prompt: 'never sent' });
-    const id = submitted.body.executionId as string;
+  /**
+   * No worker yet: the execution waits. Then the state a dead orchestrator leaves: the row claimed
+   * (`running` on the worker), its owner and the worker's session recorded, the job gone with it.
+   */
+  async function claimedButNeverSent(prompt: string, workerId: string, session: string): Promise<string> {
+    const id = (await api(a, 'POST', '/api/execute', { prompt })).body.executionId as string;
     await a.queues.executions.remove(id);
     const now = new Date().toISOString();
-    await a.db('executions').where({ id }).update({ status: 'running', worker_id: 'w-session', started_at: now, updated_at: now, timeout_ms: 60_000 });
+    await a.db('executions').where({ id }).update({ status: 'running', worker_id: workerId, started_at: now, updated_at: now, timeout_ms: 60_000 });
     const redis = new IORedis(REDIS_URL);
     const keys = clusterKeys(prefix);
-    await redis.multi().hset(keys.runOwners, id, 'dead-orchestrator').hset(keys.runSessions, id, 'session-1').exec();
+    await redis.multi().hset(keys.runOwners, id, 'dead-orchestrator').hset(keys.runSessions, id, session).exec();
     redis.disconnect();
-    // The same worker process (same session) is now on B, without the run.
-    const w = new FakeWorker({ url: b.wsUrl, workerId: 'w-session', slots: 1 });
+    return id;
+  }
+
+  /** The worker process of `session` registers with `o`, holding no run. */
+  async function backWithout(o: TestOrchestrator, workerId: string, session: string): Promise<FakeWorker> {
+    const w = new FakeWorker({ url: o.wsUrl, workerId, slots: 1 });
     fakes.push(w);
     await new Promise<void>((resolve) => w.socket.once('connect', () => resolve()));
-    const ack = await w.socket.timeout(5_000).emitWithAck('register', { workerId: 'w-session', slots: 1, version: 'fake', running: [], session: 'session-1' });
+    const ack = await w.socket.timeout(5_000).emitWithAck('register', { workerId, slots: 1, version: 'fake', running: [], session });
     expect(ack.ok).toBe(true);
+    return w;
+  }
+
+  it('queues again a run whose orchestrator died between claiming it and sending it to its worker', async () => {
+    const id = await claimedButNeverSent('never sent', 'w-session', 'session-1');
+    // The same worker process (same session) is now on B, without the run.
+    const w = await backWithout(b, 'w-session', 'session-1');
     const done = await final(b, id, 20_000).catch(async (err) => {
       const job = await a.queues.executions.getJob(id);
       throw new Error(`${err.message}: ${JSON.stringify((await api(b, 'GET', `/api/executions/${id}`)).body.status)} job ${job ? await job.getState() : 'none'} ${JSON.stringify((await api(b, 'GET', '/api/status')).body.workers)}`);
@@ -212,22 +224,12 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
   });
 
   it('queues again such a run when a recovery pass took it up before its worker was back (on either instance)', async () => {
-    const submitted = await api(a, 'POST', '/api/execute', { prompt: 'never sent either' });
-    const id = submitted.body.executionId as string;
-    await a.queues.executions.remove(id);
-    const now = new Date().toISOString();
-    await a.db('executions').where({ id }).update({ status: 'running', worker_id: 'w-late', started_at: now, updated_at: now, timeout_ms: 60_000 });
-    const redis = new IORedis(REDIS_URL);
-    const keys = clusterKeys(prefix);
-    await redis.multi().hset(keys.runOwners, id, 'dead-orchestrator').hset(keys.runSessions, id, 'session-late').exec();
+    const id = await claimedButNeverSent('never sent either', 'w-late', 'session-late');
     // A recovery pass (every 2 s) adopts it while its worker is away: it now waits out the grace.
-    await waitFor(async () => ((await redis.hget(keys.runOwners, id)) !== 'dead-orchestrator') || undefined, 'a recovery pass to adopt the run', 10_000);
+    const redis = new IORedis(REDIS_URL);
+    await waitFor(async () => ((await redis.hget(clusterKeys(prefix).runOwners, id)) !== 'dead-orchestrator') || undefined, 'a recovery pass to adopt the run', 10_000);
     redis.disconnect();
-    const w = new FakeWorker({ url: b.wsUrl, workerId: 'w-late', slots: 1 });
-    fakes.push(w);
-    await new Promise<void>((resolve) => w.socket.once('connect', () => resolve()));
-    const ack = await w.socket.timeout(5_000).emitWithAck('register', { workerId: 'w-late', slots: 1, version: 'fake', running: [], session: 'session-late' });
-    expect(ack.ok).toBe(true);
+    const w = await backWithout(b, 'w-late', 'session-late');
     const done = await final(b, id, 20_000);
     expect(done).toMatchObject({ status: 'completed', workerId: 'w-late' });
     expect(w.assigned.map((x) => x.executionId)).toEqual([id]);
