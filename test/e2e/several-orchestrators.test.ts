@@ -201,7 +201,11 @@ describe('three orchestrators, six workers, one PostgreSQL, one Redis, two kill 
       const [{ n }] = await db('executions').where({ persona_id: persona.body.id }).whereIn('status', ['queued', 'running']).count({ n: '*' });
       const [{ total }] = await db('executions').where({ persona_id: persona.body.id }).count({ total: '*' });
       return Number(n) === 0 && Number(total) >= events.length;
-    }, 180_000, logs);
+    }, 180_000, logs).catch(async (err: Error) => {
+      // Name what never finished, with its worker, before the logs.
+      const stuck = await db('executions').where({ persona_id: persona.body.id }).whereIn('status', ['queued', 'running']).select('id', 'status', 'worker_id', 'started_at');
+      throw new Error(`${JSON.stringify(stuck.slice(0, 20))} (${stuck.length} unfinished)\n${err.message}`);
+    });
     const perEvent = (await db('executions').where({ persona_id: persona.body.id }).groupBy('event_id', 'status').select('event_id', 'status').count({ n: '*' })) as Array<{ event_id: string; status: string; n: number | string }>;
     const notOnce = perEvent.filter((r: { n: number | string; status: string }) => Number(r.n) !== 1 || r.status !== 'completed');
     // Named with their error, should one not complete.
