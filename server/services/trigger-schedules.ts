@@ -62,8 +62,8 @@ export async function removeTriggerScheduler(deps: BusDeps, triggerId: string): 
 
 /**
  * Restarts the schedulers whose chain broke: BullMQ adds a scheduler's next job when a worker takes
- * the current one, so an orchestrator killed between the two leaves no next job (or, taken, the job
- * the scheduler still points at) until the taken one comes back as stalled (half a minute later). A scheduler whose next run is overdue by more than
+ * the current one, so an orchestrator killed between the two leaves no next job until the taken one
+ * comes back as stalled (half a minute later). A scheduler whose next run is overdue by more than
  * two intervals (and at least `graceMs`) and whose job for that run does not exist is upserted
  * again from now: it fires at once and keeps its rhythm; the tick key of trigger_fires keeps a tick
  * from firing twice. Answers the triggers healed.
@@ -75,14 +75,9 @@ export async function healStalledSchedulers(deps: BusDeps, graceMs = 3_000): Pro
     const id = s.id ?? s.key;
     const every = Number(s.every ?? 0);
     if (!id.startsWith(PREFIX) || !every || s.next === undefined || Number(s.next) > now - Math.max(2 * every, graceMs)) continue;
-    // Overdue but its job is there (workers lagging behind): the chain is whole, leave it. Unless it
-    // was taken long ago: a worker that takes a scheduler's job adds the next one right after, so a
-    // job still `active` while the scheduler waits for it was taken by an orchestrator that died in
-    // between (its lock outlives it by half a minute).
+    // Overdue but its job is there (workers lagging behind): the chain is whole, leave it.
     const pending = await deps.queues.triggers.getJob(`repeat:${id}:${Number(s.next)}`);
-    const state = pending ? await pending.getState() : undefined;
-    const takenAndLeft = state === 'active' && pending?.processedOn !== undefined && now - pending.processedOn > Math.max(2 * every, graceMs);
-    if (pending && !['completed', 'failed'].includes(state!) && !takenAndLeft) continue;
+    if (pending && !['completed', 'failed'].includes(await pending.getState())) continue;
     const trigger = await getTrigger(deps.db, id.slice(PREFIX.length));
     const want = trigger ? desiredScheduler(trigger, nowFrom(deps)) : null;
     if (!trigger || !want) continue;
