@@ -13,13 +13,13 @@ import { toResultPayload, type RunEnd, type StopReason } from './run-result';
 import { SANDBOX_PROXY_PORT } from './sandbox/bwrap-args';
 import type { Isolation } from './sandbox/isolation';
 import { NOT_ISOLATED_LINE } from './sandbox/mode';
-import { createRunDirs, removeRunDirs, type RunDirs } from './sandbox/run-dirs';
+import type { RunDirs } from './sandbox/run-dirs';
 import { parseStreamLine, renderEvent, type ResultEvent, type StreamEvent } from './stream-json';
 
 /**
  * Runs one assignment through the Claude CLI: no shell, its own process group, a clean env, the
- * prompt on stdin, a fresh work dir removed afterwards, stdout parsed line by line, a timeout, and
- * SIGTERM-then-SIGKILL to the whole group on stop. Never logs the env or the prompt.
+ * prompt on stdin, its slot's run folder (emptied afterwards: nothing of a run is left for the next),
+ * stdout parsed line by line, a timeout, and SIGTERM-then-SIGKILL to the whole group on stop. Never logs the env or the prompt.
  * The process starts inside the worker's isolation (worker/sandbox/) with its own uid, and reaches
  * the Claude API and the network only through its own proxy (worker/proxy/), which holds the real
  * token. Output beyond the byte cap stops the run (`output_limit`).
@@ -41,7 +41,7 @@ export interface RunHandle {
   readonly executionId: string;
   /** The CLI's pid (= its process group id) once spawned. */
   readonly pid: number | undefined;
-  /** Settles once the process is gone and the work dir removed. Never rejects. */
+  /** Settles once the process is gone and the run folder emptied. Never rejects. */
   readonly done: Promise<ResultPayload>;
   /** SIGTERM the process group, SIGKILL after the grace. The first reason wins; no-op once exited. */
   stop(reason: StopReason): void;
@@ -125,8 +125,9 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
   });
   const { isolation } = ctx.deps;
   const slot = isolation.slots.acquire();
+  const uid = isolation.sandbox.uidFor(slot);
   try {
-    state.dirs = await createRunDirs(isolation.workerDir, isolation.sandbox.uidFor(slot));
+    state.dirs = await isolation.folders.take(slot, uid);
     if (state.stopReason) return toResultPayload(ended({})); // stopped before it started
     const exit = await spawnAndWatch(a, ctx, slot, state.dirs);
     return toResultPayload(ended({
@@ -139,7 +140,7 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
     await state.proxy?.close().catch((err: unknown) => log.warn({ err }, 'could not close the run proxy'));
     if (state.proxy) log.info({ proxy: state.proxy.stats }, 'run proxy closed');
     if (state.dirs) {
-      await removeRunDirs(state.dirs).catch((err: unknown) => log.warn({ err, dir: state.dirs?.root }, 'could not remove the run directory'));
+      await isolation.folders.giveBack(slot, uid).catch((err: unknown) => log.warn({ err, dir: state.dirs?.root }, 'could not empty the run folder; it is made afresh'));
     }
     isolation.slots.release(slot);
   }

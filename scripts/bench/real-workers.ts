@@ -68,6 +68,8 @@ export interface Paced {
   startP50Ms: number;
   startP99Ms: number;
   orchestratorCpuMsPerRun: number;
+  /** p50 of each stage (ms timestamps in the database, so ±1 ms): event → execution row, → claimed, → CLI started. */
+  stagesP50Ms: { toExecution: number; toClaim: number; toCli: number };
 }
 
 export interface RealWorkerResult {
@@ -285,24 +287,38 @@ async function waitFinished(target: DatabaseTarget, total: number, timeoutMs: nu
   }
 }
 
-/** event accepted → CLI started, from the stand-in's `started=<epoch>` result text. */
-async function startLatencies(target: DatabaseTarget, eventIds: string[]): Promise<number[]> {
+/** Where one run's start went: event accepted → execution row created → claimed (`running`) → CLI started. */
+interface StartStages {
+  total: number;
+  toExecution: number;
+  toClaim: number;
+  toCli: number;
+}
+
+/** event accepted → CLI started (the stand-in's `started=<epoch>` result text), with its stages. */
+async function startLatencies(target: DatabaseTarget, eventIds: string[]): Promise<StartStages[]> {
   const db = openDb(target);
   try {
     const wanted = new Set(eventIds);
-    const rows = (await db('executions as x').join('events as e', 'e.id', 'x.event_id').select('e.id as eventId', 'e.created_at as createdAt', 'x.result as result')) as Array<{ eventId: string; createdAt: string; result: string | null }>;
-    const out: number[] = [];
+    const rows = (await db('executions as x').join('events as e', 'e.id', 'x.event_id')
+      .select('e.id as eventId', 'e.created_at as createdAt', 'x.created_at as executionAt', 'x.started_at as claimedAt', 'x.result as result')) as
+      Array<{ eventId: string; createdAt: string; executionAt: string; claimedAt: string | null; result: string | null }>;
+    const out: StartStages[] = [];
     for (const row of rows) {
       if (!wanted.has(row.eventId)) continue;
       const m = /started=(\d+)[.,](\d+)/.exec(row.result ?? '');
-      if (!m) continue;
-      out.push(Number(m[1]) * 1000 + Number(`0.${m[2]}`) * 1000 - Date.parse(row.createdAt));
+      if (!m || !row.claimedAt) continue;
+      const cli = Number(m[1]) * 1000 + Number(`0.${m[2]}`) * 1000;
+      const [accepted, created, claimed] = [row.createdAt, row.executionAt, row.claimedAt].map((t) => Date.parse(t));
+      out.push({ total: cli - accepted, toExecution: created - accepted, toClaim: claimed - created, toCli: cli - claimed });
     }
-    return out.sort((a, b) => a - b);
+    return out;
   } finally {
     await db.destroy();
   }
 }
+
+const p50Of = (xs: number[]) => r1(percentile([...xs].sort((a, b) => a - b), 50));
 
 const cpuOf = (procs: ChildProcess[]) => procs.reduce((sum, p) => sum + cpuMsOf(p.pid!), 0);
 const rssMb = (pid: number) => {
@@ -332,8 +348,12 @@ async function paced(sys: System, o: RealWorkerOptions, subscriptions: number, d
   done.n += o.pacedRuns;
   await waitFinished(sys.target, done.n, 60_000);
   const cpu = (cpuMsOf(sys.orchestrator.pid!) - o0) / o.pacedRuns;
-  const lat = await startLatencies(sys.target, ids);
-  return { subscriptions, runs: o.pacedRuns, rate: o.pacedRate, startP50Ms: r1(percentile(lat, 50)), startP99Ms: r1(percentile(lat, 99)), orchestratorCpuMsPerRun: r2(cpu) };
+  const stages = await startLatencies(sys.target, ids);
+  const lat = stages.map((s) => s.total).sort((a, b) => a - b);
+  return {
+    subscriptions, runs: o.pacedRuns, rate: o.pacedRate, startP50Ms: r1(percentile(lat, 50)), startP99Ms: r1(percentile(lat, 99)), orchestratorCpuMsPerRun: r2(cpu),
+    stagesP50Ms: { toExecution: p50Of(stages.map((s) => s.toExecution)), toClaim: p50Of(stages.map((s) => s.toClaim)), toCli: p50Of(stages.map((s) => s.toCli)) },
+  };
 }
 
 /** Every slot busy (runs holding 3 s): each worker's resident set at the height of it. */
@@ -508,6 +528,7 @@ export function describeRealWorkers(r: RealWorkerResult, o: RealWorkerOptions): 
   lines.push(`  worker CPU per run beyond the floor's per spawn: ${f.workerCpuMsPerRun} ms (target ≤ 1.2); orchestrator CPU per run: ${f.orchestratorCpuMsPerRun} ms (target ≤ 1)`);
   for (const p of r.paced) {
     lines.push(`  paced ${p.rate}/s, ${p.subscriptions} subscriptions: event → CLI started p50 ${p.startP50Ms} ms, p99 ${p.startP99Ms} ms (targets ≤ 5 / ≤ 15); orchestrator CPU per run ${p.orchestratorCpuMsPerRun} ms (target ≤ 2)`);
+    lines.push(`    stages (p50): event → execution row ${p.stagesP50Ms.toExecution} ms, → claimed ${p.stagesP50Ms.toClaim} ms, → CLI started ${p.stagesP50Ms.toCli} ms`);
   }
   lines.push(`  worker RSS with ${o.slots} busy slots: ${r.workerBusyRssMb.join(', ')} MB (peak ${r.workerPeakRssMb.join(', ')} MB; target ≤ 120); orchestrator RSS ${r.orchestratorRssMb} MB (peak ${r.orchestratorPeakRssMb} MB; target ≤ 200)`);
   if (r.sandbox) {

@@ -16,7 +16,6 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
-import { createRunDirs } from '../../worker/sandbox/run-dirs';
 
 export interface FloorRequest {
   cli: string;
@@ -66,7 +65,7 @@ async function main(req: FloorRequest): Promise<FloorResult> {
       bridge = net.createServer((c) => c.destroy());
       await new Promise<void>((r) => bridge!.listen(socket, r));
       for (let slot = 0; slot < req.inFlight; slot++) {
-        const dirs = await createRunDirs(isolation.workerDir, isolation.sandbox.uidFor(slot));
+        const dirs = await isolation.folders.take(slot, isolation.sandbox.uidFor(slot));
         const plan = isolation.sandbox.plan({ slot, runDir: dirs.root, proxySocket: socket, cliArgs: ['-p', '--output-format', 'stream-json', '--verbose'] });
         launches.push({ ...plan, args: [...plan.args], cwd: dirs.cwd });
       }

@@ -26,3 +26,22 @@ export function workRoot(label: string): string {
   fs.chmodSync(dir, 0o711);
   return dir;
 }
+
+/**
+ * What is left in a worker's folder besides its slots' empty run folders (`slot-<n>/{home,tmp,work}`,
+ * kept between runs): anything a run left behind, a socket, or a folder of the old per-run kind.
+ */
+export function leftInRunFolders(workerDir: string): string[] {
+  const left: string[] = [];
+  for (const name of fs.readdirSync(workerDir)) {
+    if (!/^slot-\d+$/.test(name)) {
+      left.push(name);
+      continue;
+    }
+    for (const sub of fs.readdirSync(path.join(workerDir, name))) {
+      if (!['home', 'tmp', 'work'].includes(sub)) left.push(`${name}/${sub}`);
+      else left.push(...fs.readdirSync(path.join(workerDir, name, sub)).map((n) => `${name}/${sub}/${n}`));
+    }
+  }
+  return left;
+}

@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { AssignPayload, OutputChunk } from '../../shared/socket-events';
 import { startRun, type RunHandle } from '../../worker/runner';
 import { tempDir } from '../helpers/env';
-import { testIsolation, workRoot } from '../helpers/isolation';
+import { leftInRunFolders, testIsolation, workRoot } from '../helpers/isolation';
 import type { Isolation } from '../../worker/sandbox/isolation';
 import { apiError, slow, startFakeAnthropic, text, toolResults, toolUse, userText, type FakeAnthropic } from '../helpers/fake-anthropic';
 
@@ -89,7 +89,7 @@ function groupAlive(pgid: number): boolean {
 
 const chunkText = (chunks: OutputChunk[], stream: OutputChunk['stream']) => chunks.filter((c) => c.stream === stream).map((c) => c.text).join('\n');
 
-it('completes a text response with cost, turns and session id, and removes its work dir', async () => {
+it('completes a text response with cost, turns and session id, and leaves nothing in its run folder', async () => {
   fake.enqueue(text('Hello from the fake model'));
   const { handle, chunks } = run();
   const result = await handle.done;
@@ -101,7 +101,7 @@ it('completes a text response with cost, turns and session id, and removes its w
   expect(chunks.at(-1)).toEqual({ stream: 'result', text: 'Hello from the fake model' });
   // The prompt went in on stdin and reached the API.
   expect(userText(fake.mainRequests()[0])).toContain('MARKER-PROMPT-1');
-  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
+  expect(leftInRunFolders(isolation.workerDir)).toEqual([]);
 });
 
 it('runs a Bash tool that sees the injected variable but not WORKER_TOKEN', async () => {
@@ -115,12 +115,30 @@ it('runs a Bash tool that sees the injected variable but not WORKER_TOKEN', asyn
   const toolOutput = chunkText(chunks, 'tool_result');
   expect(toolOutput).toContain(CONNECTOR_VALUE);
   expect(toolOutput).toContain('no-worker-token');
-  expect(toolOutput).toMatch(new RegExp(`home=${isolation.workerDir}/run-[^/]+/home`));
+  expect(toolOutput).toMatch(new RegExp(`home=${isolation.workerDir}/slot-0/home`));
   expect(chunkText(chunks, 'tool')).toContain('Bash: printenv CONNECTOR_TEST_TOKEN');
   expect(JSON.stringify(chunks)).not.toContain(WORKER_TOKEN);
   // The follow-up request carried the tool result back to the API.
   expect(toolResults(fake.mainRequests()[1]).join('\n')).toContain(CONNECTOR_VALUE);
-  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
+  expect(leftInRunFolders(isolation.workerDir)).toEqual([]);
+});
+
+it('gives the next run of a slot an empty folder: nothing the previous one wrote or opened up is left', async () => {
+  fake.enqueue(
+    toolUse('Bash', { command: 'echo secret-of-run-1 > "$HOME/notes.txt"; mkdir -p deep/er && echo x > deep/er/f; chmod 777 "$HOME"; echo wrote' }),
+    text('first done'),
+  );
+  const first = run();
+  expect(await first.handle.done).toMatchObject({ status: 'completed' });
+  fake.enqueue(toolUse('Bash', { command: 'ls -A "$HOME" . ; test -e "$HOME/notes.txt" && echo found-note || echo no-note; stat -c "mode=%a" "$HOME"' }), text('second done'));
+  const second = run();
+  expect(await second.handle.done).toMatchObject({ status: 'completed' });
+  const seen = chunkText(second.chunks, 'tool_result');
+  expect(seen).toContain('no-note');
+  expect(seen).not.toContain('notes.txt');
+  expect(seen).not.toContain('deep');
+  expect(seen).toContain('mode=700');
+  expect(leftInRunFolders(isolation.workerDir)).toEqual([]);
 });
 
 it('cancels a slow stream by killing the process group, quickly', async () => {
@@ -134,7 +152,7 @@ it('cancels a slow stream by killing the process group, quickly', async () => {
   expect(Date.now() - t0).toBeLessThan(3_000);
   expect(result).toMatchObject({ status: 'cancelled', error: 'cancelled', result: null });
   expect(groupAlive(pgid)).toBe(false);
-  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
+  expect(leftInRunFolders(isolation.workerDir)).toEqual([]);
 });
 
 it('kills a tool subprocess with the group when cancelled mid-tool', async () => {
@@ -156,7 +174,7 @@ it('fails with timeout when the run exceeds timeoutMs', async () => {
   const result = await handle.done;
   expect(Date.now() - t0).toBeLessThan(5_000);
   expect(result).toMatchObject({ status: 'failed', error: 'timeout' });
-  expect(fs.readdirSync(isolation.workerDir)).toEqual([]);
+  expect(leftInRunFolders(isolation.workerDir)).toEqual([]);
 });
 
 it('reports an API error as cli_error with the reason and exit code', async () => {
@@ -180,6 +198,6 @@ it('reports a missing binary as spawn_error and still cleans up', async () => {
   const result = await handle.done;
   expect(result).toMatchObject({ status: 'failed', exitCode: null });
   expect(result.error).toMatch(/^spawn_error: .*ENOENT/);
-  expect(fs.readdirSync(missing.workerDir)).toEqual([]); // no run folder or socket left
+  expect(leftInRunFolders(missing.workerDir)).toEqual([]); // nothing in the run folder, no socket
   missing.close();
 });

@@ -10,7 +10,7 @@ import type { WorkerConfig } from '../config';
 import { proxyFor, upstreamFromEnv, type UpstreamProxySettings } from '../proxy/upstream-proxy';
 import { chooseMode, type IsolationMode } from './mode';
 import { probeHost, uidCanRunCli } from './probe';
-import { createWorkerDir, sweepStaleRunDirs } from './run-dirs';
+import { createWorkerDir, RunFolders, sweepStaleRunDirs } from './run-dirs';
 import { cliRootOf, Sandbox } from './sandbox';
 import { SlotPool } from './slot-pool';
 import { claimUidRange, UID_RANGES_DIR, type ClaimedUids } from './uid-ranges';
@@ -25,6 +25,8 @@ export interface Isolation {
   sandbox: Sandbox;
   workerDir: string;
   slots: SlotPool;
+  /** One run folder per slot, emptied between runs. */
+  folders: RunFolders;
   claude: { baseUrl: URL; agents: { http: http.Agent; https: https.Agent } };
   /** WORKER_ALLOWED_HOSTS. */
   allowedHosts: readonly string[];
@@ -134,6 +136,7 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
     sandbox,
     workerDir,
     slots: new SlotPool(config.slots),
+    folders: new RunFolders(workerDir),
     claude: { baseUrl, agents },
     allowedHosts: config.allowedHosts,
     upstream,
