@@ -7,6 +7,7 @@ import { ApiKeyService } from './auth/api-keys';
 import { plaintextWarning, type OrchestratorConfig } from './config';
 import { attachConfigCache, ConfigCache } from './db/config-cache';
 import type { Db } from './db/knex';
+import { listOutput } from './db/output';
 import { describeDatabase } from './db/target';
 import { Cluster } from './cluster/cluster';
 import { withRedisLock } from './cluster/redis-lock';
@@ -107,9 +108,14 @@ export async function startOrchestrator(config: Readonly<OrchestratorConfig>, lo
   const configCache = new ConfigCache({ onWrite: () => void cluster.bus.send('cache-drop', { name: 'config' }).catch(() => undefined) });
   attachConfigCache(db, configCache);
   const bus = new OutputBus({
-    publish: (executionId, message) => void cluster.bus.publishRun(executionId, message),
+    // A run's output and status go to Redis only while someone follows it on another instance.
+    publish: (executionId, message) => {
+      if (message.kind === 'end' || cluster.bus.followedElsewhere(executionId)) void cluster.bus.publishRun(executionId, message);
+    },
     follow: (executionId, deliver) => cluster.bus.followRun(executionId, (m) => deliver(m as never)),
-  });
+    storedAfter: async (executionId, afterSeq) =>
+      (await listOutput(db, executionId, afterSeq)).map((l) => ({ executionId, seq: l.seq, stream: l.stream, text: l.content })),
+  }, (err) => logger.error({ err }, 'could not hand relayed output to a follower'));
   const busDeps: BusDeps = { db, queues, logger };
   const claudeToken = new ClaudeTokenService({
     db, masterKey: config.masterKey, oauth: config.oauth, envToken: config.claudeToken, logger,

@@ -13,9 +13,17 @@ export interface ControlMessage {
 type Listener = (message: Record<string, unknown>) => void;
 
 interface RunSubscription {
+  executionId: string;
   listeners: Set<Listener>;
   ready: Promise<void>;
 }
+
+/**
+ * How long an instance keeps publishing a run's output after it last heard that someone follows it
+ * elsewhere; followers say so again every INTEREST_REFRESH_MS while they follow.
+ */
+const INTEREST_TTL_MS = 60_000;
+const INTEREST_REFRESH_MS = 20_000;
 
 export interface ClusterBusOptions {
   redisUrl: string;
@@ -31,12 +39,20 @@ export interface ClusterBusOptions {
  * cache), and one channel per execution for its live output, which an instance subscribes to only
  * while someone follows that execution through it. An instance never hears its own messages.
  * Only what may be in Redis travels here: ids, and output already scrubbed and stored.
+ * An instance that subscribes to an execution's channel says so on the control channel (`follow`,
+ * repeated while it follows), so the others publish a run's output only while someone elsewhere
+ * follows it (`followedElsewhere`): with one orchestrator, or nobody watching, a run costs no
+ * publish per output batch. What a follower misses while its `follow` travels, it reads back from
+ * the records (OutputBus fills gaps).
  */
 export class ClusterBus {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly handlers = new Map<string, Set<(m: ControlMessage) => void>>();
   private readonly runs = new Map<string, RunSubscription>();
+  /** Execution id → until when another instance follows it (ms since the epoch). */
+  private readonly interest = new Map<string, number>();
+  private refreshTimer?: NodeJS.Timeout;
   private started?: Promise<void>;
 
   constructor(private readonly opts: ClusterBusOptions) {
@@ -55,8 +71,24 @@ export class ClusterBus {
 
   /** Subscribes to the control channel (resolves once Redis confirmed it). */
   start(): Promise<void> {
-    this.started ??= this.sub.subscribe(this.opts.keys.control).then(() => undefined);
+    this.started ??= this.sub.subscribe(this.opts.keys.control).then(() => {
+      this.on('follow', (m) => {
+        const until = Date.now() + INTEREST_TTL_MS;
+        for (const id of Array.isArray(m.executionIds) ? m.executionIds : []) if (typeof id === 'string') this.interest.set(id, until);
+      });
+      this.refreshTimer = setInterval(() => this.refreshInterest(), INTEREST_REFRESH_MS);
+      this.refreshTimer.unref();
+    });
     return this.started;
+  }
+
+  /** Whether an instance other than this one said lately that someone there follows the execution. */
+  followedElsewhere(executionId: string): boolean {
+    const until = this.interest.get(executionId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.interest.delete(executionId);
+    return false;
   }
 
   /** Handles control messages of one type from the other instances; answers the unsubscribe. */
@@ -86,10 +118,10 @@ export class ClusterBus {
     let entry = this.runs.get(channel);
     if (!entry) {
       const ready = this.sub.subscribe(channel).then(
-        () => undefined,
+        () => this.send('follow', { executionIds: [executionId] }),
         (err: Error) => this.opts.logger.warn({ err: err.message, executionId }, 'cluster bus: could not follow an execution on other instances'),
       );
-      entry = { listeners: new Set(), ready };
+      entry = { executionId, listeners: new Set(), ready };
       this.runs.set(channel, entry);
     }
     const current = entry;
@@ -106,9 +138,18 @@ export class ClusterBus {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.refreshTimer);
     this.handlers.clear();
     this.runs.clear();
     await Promise.all([this.pub, this.sub].map(closeRedis));
+  }
+
+  /** Says again which executions are followed here, and forgets what others stopped saying. */
+  private refreshInterest(): void {
+    const now = Date.now();
+    for (const [id, until] of this.interest) if (until <= now) this.interest.delete(id);
+    const ids = [...this.runs.values()].map((r) => r.executionId);
+    for (let i = 0; i < ids.length; i += 500) void this.send('follow', { executionIds: ids.slice(i, i + 500) });
   }
 
   private async publish(channel: string, message: Record<string, unknown>): Promise<void> {

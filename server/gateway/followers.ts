@@ -79,6 +79,7 @@ export function attachFollowers(server: http.Server, deps: FollowersDeps): Serve
         output: (e) => (live ? send(e) : buffered.push(e)),
         status: (e) => socket.emit('status', e),
         end: (e) => socket.emit('end', e),
+        lastSeq: () => lastSeq,
       });
       subscriptions.set(executionId, off);
       await off.ready;

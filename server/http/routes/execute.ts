@@ -87,6 +87,7 @@ async function followOverSse(ctx: AppContext, req: Request, res: Response): Prom
     output: (e) => (live ? send(e) : buffered.push(e)),
     status: (e) => session?.isConnected && session.push(e, 'status', String(lastSeq)),
     end: (e) => finish(e.status, e.error),
+    lastSeq: () => lastSeq,
   });
   req.on('close', () => {
     stopWatching();
