@@ -11,7 +11,7 @@ import {
 import type { WorkerConfig } from '../../worker/config';
 import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
 import { startWorker, type RunningWorker } from '../../worker/worker';
-import { sandboxConfig, workRoot } from '../helpers/isolation';
+import { leftInRunFolders, sandboxConfig, workRoot } from '../helpers/isolation';
 import { tempDir } from '../helpers/env';
 import { slow, startFakeAnthropic, text, type FakeAnthropic } from '../helpers/fake-anthropic';
 
@@ -245,5 +245,5 @@ it('shutdown refuses new work, cancels runs past the grace and reports them', as
   await stopping;
   expect(orch.results).toEqual([expect.objectContaining({ executionId: 'busy', status: 'cancelled', error: 'shutdown' })]);
   expect(w.connection.unacknowledged).toBe(0);
-  expect(fs.readdirSync(isolation!.workerDir)).toEqual([]);
+  expect(leftInRunFolders(isolation!.workerDir)).toEqual([]);
 });
