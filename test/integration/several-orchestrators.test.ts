@@ -189,14 +189,14 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
    * No worker yet: the execution waits. Then the state a dead orchestrator leaves: the row claimed
    * (`running` on the worker), its owner and the worker's session recorded, the job gone with it.
    */
-  async function claimedButNeverSent(prompt: string, workerId: string, session: string): Promise<string> {
+  async function claimedButNeverSent(prompt: string, workerId: string, session: string, owner = 'dead-orchestrator'): Promise<string> {
     const id = (await api(a, 'POST', '/api/execute', { prompt })).body.executionId as string;
     await a.queues.executions.remove(id);
     const now = new Date().toISOString();
     await a.db('executions').where({ id }).update({ status: 'running', worker_id: workerId, started_at: now, updated_at: now, timeout_ms: 60_000 });
     const redis = new IORedis(REDIS_URL);
     const keys = clusterKeys(prefix);
-    await redis.multi().hset(keys.runOwners, id, 'dead-orchestrator').hset(keys.runSessions, id, session).exec();
+    await redis.multi().hset(keys.runOwners, id, owner).hset(keys.runSessions, id, session).exec();
     redis.disconnect();
     return id;
   }
@@ -232,6 +232,16 @@ describe('several orchestrators on one PostgreSQL and one Redis', () => {
     const w = await backWithout(b, 'w-late', 'session-late');
     const done = await final(b, id, 20_000);
     expect(done).toMatchObject({ status: 'completed', workerId: 'w-late' });
+    expect(w.assigned.map((x) => x.executionId)).toEqual([id]);
+  });
+
+  it('queues again such a run when its orchestrator came back under the same INSTANCE_ID and its worker went to the other', async () => {
+    // Recorded for orch-a, alive again after a restart but not tracking it: B must not take it for
+    // A's, nor A leave it to B for good (each left it to the other: the run stayed `running`).
+    const id = await claimedButNeverSent('never sent, owner restarted', 'w-restarted', 'session-restarted', 'orch-a');
+    const w = await backWithout(b, 'w-restarted', 'session-restarted');
+    const done = await final(b, id, 20_000);
+    expect(done).toMatchObject({ status: 'completed', workerId: 'w-restarted' });
     expect(w.assigned.map((x) => x.executionId)).toEqual([id]);
   });
 
