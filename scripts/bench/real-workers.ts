@@ -30,6 +30,7 @@ import { percentile } from './load';
 import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
 import { seedDatabase } from './seed';
 import { cpuMsOf, type FloorResult } from './spawn-floor';
+import { startLatencies } from './start-stages';
 
 export interface RealWorkerOptions {
   store: BenchStore;
@@ -287,39 +288,6 @@ async function waitFinished(target: DatabaseTarget, total: number, timeoutMs: nu
   }
 }
 
-/** Where one run's start went: event accepted → execution row created → claimed (`running`) → CLI started. */
-interface StartStages {
-  total: number;
-  toExecution: number;
-  toClaim: number;
-  toCli: number;
-}
-
-/** event accepted → CLI started (the stand-in's `started=<epoch>` result text), with its stages. */
-async function startLatencies(target: DatabaseTarget, eventIds: string[]): Promise<StartStages[]> {
-  const db = openDb(target);
-  try {
-    const wanted = new Set(eventIds);
-    const rows = (await db('executions as x').join('events as e', 'e.id', 'x.event_id')
-      .select('e.id as eventId', 'e.created_at as createdAt', 'x.created_at as executionAt', 'x.started_at as claimedAt', 'x.result as result')) as
-      Array<{ eventId: string; createdAt: string; executionAt: string; claimedAt: string | null; result: string | null }>;
-    const out: StartStages[] = [];
-    for (const row of rows) {
-      if (!wanted.has(row.eventId)) continue;
-      const m = /started=(\d+)[.,](\d+)/.exec(row.result ?? '');
-      if (!m || !row.claimedAt) continue;
-      const cli = Number(m[1]) * 1000 + Number(`0.${m[2]}`) * 1000;
-      const [accepted, created, claimed] = [row.createdAt, row.executionAt, row.claimedAt].map((t) => Date.parse(t));
-      out.push({ total: cli - accepted, toExecution: created - accepted, toClaim: claimed - created, toCli: cli - claimed });
-    }
-    return out;
-  } finally {
-    await db.destroy();
-  }
-}
-
-const p50Of = (xs: number[]) => r1(percentile([...xs].sort((a, b) => a - b), 50));
-
 const cpuOf = (procs: ChildProcess[]) => procs.reduce((sum, p) => sum + cpuMsOf(p.pid!), 0);
 const rssMb = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -349,6 +317,7 @@ async function paced(sys: System, o: RealWorkerOptions, subscriptions: number, d
   await waitFinished(sys.target, done.n, 60_000);
   const cpu = (cpuMsOf(sys.orchestrator.pid!) - o0) / o.pacedRuns;
   const stages = await startLatencies(sys.target, ids);
+  const p50Of = (xs: number[]) => r1(percentile([...xs].sort((a, b) => a - b), 50));
   const lat = stages.map((s) => s.total).sort((a, b) => a - b);
   return {
     subscriptions, runs: o.pacedRuns, rate: o.pacedRate, startP50Ms: r1(percentile(lat, 50)), startP99Ms: r1(percentile(lat, 99)), orchestratorCpuMsPerRun: r2(cpu),
@@ -517,30 +486,4 @@ function spawnSyncMkfifo(file: string): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   execFileSync('mkfifo', ['-m', '0644', file]);
-}
-
-/** The report: figures and the ratios the issue's targets are stated in. */
-export function describeRealWorkers(r: RealWorkerResult, o: RealWorkerOptions): string {
-  const lines: string[] = [];
-  const f = r.flatOut;
-  lines.push(`spawn floor (plain Node loop, ${o.floorInFlight} in flight, 8 KiB prompt; before / after the flat-out phase): ${r.floors.map((x) => x.perSec).join(' / ')}/s, mean ${r.floor.perSec}/s; ${r.floor.cpuMsPerSpawn} ms CPU per spawn`);
-  lines.push(`real workers ${o.workers} × ${o.slots}, flat out ${f.runs} runs: ${f.perSec} runs/s = ${(f.perSec / r.floor.perSec).toFixed(2)} of the floor (target ≥ 0.8)`);
-  lines.push(`  worker CPU per run beyond the floor's per spawn: ${f.workerCpuMsPerRun} ms (target ≤ 1.2); orchestrator CPU per run: ${f.orchestratorCpuMsPerRun} ms (target ≤ 1)`);
-  for (const p of r.paced) {
-    lines.push(`  paced ${p.rate}/s, ${p.subscriptions} subscriptions: event → CLI started p50 ${p.startP50Ms} ms, p99 ${p.startP99Ms} ms (targets ≤ 5 / ≤ 15); orchestrator CPU per run ${p.orchestratorCpuMsPerRun} ms (target ≤ 2)`);
-    lines.push(`    stages (p50): event → execution row ${p.stagesP50Ms.toExecution} ms, → claimed ${p.stagesP50Ms.toClaim} ms, → CLI started ${p.stagesP50Ms.toCli} ms`);
-  }
-  lines.push(`  worker RSS with ${o.slots} busy slots: ${r.workerBusyRssMb.join(', ')} MB (peak ${r.workerPeakRssMb.join(', ')} MB; target ≤ 120); orchestrator RSS ${r.orchestratorRssMb} MB (peak ${r.orchestratorPeakRssMb} MB; target ≤ 200)`);
-  if (r.sandbox) {
-    const s = r.sandbox;
-    lines.push(`sandbox on (bwrap): floor ${s.floors.map((x) => x.perSec).join(' / ')}/s (mean ${s.floor.perSec}/s), ${s.floor.cpuMsPerSpawn} ms CPU per spawn; workers ${s.flatOut.perSec} runs/s = ${(s.flatOut.perSec / s.floor.perSec).toFixed(2)} of it; ` +
-      `worker CPU per run beyond the floor ${s.flatOut.workerCpuMsPerRun} ms; orchestrator ${s.flatOut.orchestratorCpuMsPerRun} ms; event → CLI started p50 ${s.startP50Ms} ms, p99 ${s.startP99Ms} ms`);
-  }
-  if (r.streaming) {
-    const s = r.streaming;
-    lines.push(`streaming ${o.streamWorkers} × 50, ${s.runs} runs: ${s.lines} lines stored, in order: ${s.linesInOrder ? 'yes' : `NO (${s.problems.join('; ')})`}; ` +
-      `${s.followed} SSE followers, ${s.followedLines} live lines: printed → received p50 ${s.lineP50Ms} ms, p99 ${s.lineP99Ms} ms (target ≤ 100); ` +
-      `CPU per line: orchestrator ${s.orchestratorCpuMsPerLine} ms, workers ${s.workerCpuMsPerLine} ms`);
-  }
-  return lines.join('\n');
 }
