@@ -6,6 +6,9 @@ import * as executions from '../db/executions';
 import type { Execution, ExecutionStatus } from '../db/executions';
 import type { WorkerRegistry } from '../gateway/worker-registry';
 import type { OutputBus } from './output-bus';
+import type { RunOwnership } from './run-ownership';
+
+export type { RunOwnership } from './run-ownership';
 
 /** How an execution ended, as reported by a worker or decided by the orchestrator. */
 export interface Outcome {
@@ -29,6 +32,8 @@ export interface Run {
   cancelRequested: boolean;
   /** When the row became `running` (for durationMs without re-reading it). */
   startedAt: string | null;
+  /** Taken up already `running` (adopt): only a `running` row is this run's to finish. */
+  adopted?: boolean;
   timers: Set<NodeJS.Timeout>;
   graceTimer?: NodeJS.Timeout;
   /**
@@ -39,21 +44,6 @@ export interface Run {
   markAssigned(): void;
   done: Promise<void>;
   resolve(): void;
-}
-
-/**
- * Who owns each run among several orchestrator instances (cluster/run-owners.ts). Absent: one
- * orchestrator, which owns every run.
- */
-export interface RunOwnership {
-  readonly instanceId: string;
-  claim(executionId: string, session?: string): Promise<void>;
-  sessionsOf(executionIds: string[]): Promise<Array<string | null>>;
-  claimIfOrphan(executionId: string): Promise<boolean>;
-  ownersOf(executionIds: string[]): Promise<Array<string | null>>;
-  forget(executionId: string): Promise<void>;
-  releaseIfMine(executionId: string): Promise<void>;
-  cancelRequested(executionId: string): Promise<boolean>;
 }
 
 export interface RunTrackerDeps {
@@ -150,6 +140,7 @@ export class RunTracker {
     const again = this.runs.get(execution.id);
     if (again) return again;
     const run = this.track({ executionId: execution.id, personaId: execution.personaId, workerId: execution.workerId, secrets, startedAt: execution.startedAt });
+    run.adopted = true;
     run.markAssigned(); // already `running` in the database
     if (!opts.workerHere) this.awaitWorker(run);
     const timeoutMs = execution.timeoutMs ?? 0;
@@ -277,7 +268,8 @@ export class RunTracker {
     try {
       const startedAt = run ? run.startedAt : (await executions.getExecution(this.deps.db, executionId))?.startedAt ?? null;
       const completedAt = this.now();
-      const moved = await executions.transitionExecution(this.deps.db, executionId, ['queued', 'running'], {
+      // An adopted run back in the queue (another instance found it never reached its worker) is not ours to end.
+      const moved = await executions.transitionExecution(this.deps.db, executionId, run?.adopted ? ['running'] : ['queued', 'running'], {
         status: status as ExecutionStatus,
         error: error === null ? null : scrub(error),
         exitCode: outcome.exitCode ?? null,
@@ -290,7 +282,7 @@ export class RunTracker {
         updatedAt: completedAt.toISOString(),
       });
       const final = moved ?? (await executions.getExecution(this.deps.db, executionId));
-      if (!final) return undefined;
+      if (!final || !executions.TERMINAL_STATUSES.includes(final.status)) return final;
       if (moved) this.afterEnd(executionId, run === undefined);
       this.deps.bus.publishEnd({ executionId, status: final.status, error: final.error });
       if (moved) {
