@@ -76,8 +76,11 @@ export class ClusterBus {
         const until = Date.now() + INTEREST_TTL_MS;
         for (const id of Array.isArray(m.executionIds) ? m.executionIds : []) if (typeof id === 'string') this.interest.set(id, until);
       });
+      // A newcomer (a restart) asks at once rather than waiting for everyone's next refresh.
+      this.on('follow-who', () => this.refreshInterest());
       this.refreshTimer = setInterval(() => this.refreshInterest(), INTEREST_REFRESH_MS);
       this.refreshTimer.unref();
+      return this.send('follow-who');
     });
     return this.started;
   }

@@ -48,3 +48,16 @@ it('knows a run is followed elsewhere once another instance subscribed to it, an
   await until(() => seen.length === 1);
   sub.off();
 });
+
+it('tells an instance that starts (a restart) what is followed elsewhere at once, not at the next refresh', async () => {
+  const sub = b.followRun('run-3', () => undefined);
+  await sub.ready;
+  const c = new ClusterBus({ redisUrl: REDIS_URL, keys: clusterKeys(prefix), instanceId: 'c', logger });
+  try {
+    await c.start();
+    await until(() => c.followedElsewhere('run-3'), 2_000); // the refresh is every 20 s
+  } finally {
+    sub.off();
+    await c.close();
+  }
+});
