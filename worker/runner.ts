@@ -19,7 +19,8 @@ import { parseStreamLine, renderEvent, type ResultEvent, type StreamEvent } from
 /**
  * Runs one assignment through the Claude CLI: no shell, its own process group, a clean env, the
  * prompt on stdin, its slot's run folder (emptied afterwards: nothing of a run is left for the next),
- * stdout parsed line by line, a timeout, and SIGTERM-then-SIGKILL to the whole group on stop. Never logs the env or the prompt.
+ * stdout parsed line by line, a timeout, and SIGTERM-then-SIGKILL to the whole group on stop.
+ * Never logs the env or the prompt.
  * The process starts inside the worker's isolation (worker/sandbox/) with its own uid, and reaches
  * the Claude API and the network only through its own proxy (worker/proxy/), which holds the real
  * token. Output beyond the byte cap stops the run (`output_limit`).
@@ -125,9 +126,8 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
   });
   const { isolation } = ctx.deps;
   const slot = isolation.slots.acquire();
-  const uid = isolation.sandbox.uidFor(slot);
   try {
-    state.dirs = await isolation.folders.take(slot, uid);
+    state.dirs = await isolation.folders.take(slot);
     if (state.stopReason) return toResultPayload(ended({})); // stopped before it started
     const exit = await spawnAndWatch(a, ctx, slot, state.dirs);
     return toResultPayload(ended({
@@ -140,7 +140,7 @@ async function execute(a: AssignPayload, ctx: Ctx): Promise<ResultPayload> {
     await state.proxy?.close().catch((err: unknown) => log.warn({ err }, 'could not close the run proxy'));
     if (state.proxy) log.info({ proxy: state.proxy.stats }, 'run proxy closed');
     if (state.dirs) {
-      await isolation.folders.giveBack(slot, uid).catch((err: unknown) => log.warn({ err, dir: state.dirs?.root }, 'could not empty the run folder; it is made afresh'));
+      await isolation.folders.giveBack(slot).catch((err: unknown) => log.warn({ err, dir: state.dirs?.root }, 'could not empty the run folder; it is made afresh'));
     }
     isolation.slots.release(slot);
   }

@@ -29,7 +29,9 @@ import { createBenchDatabase, type BenchStore } from './database';
 import { percentile } from './load';
 import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
 import { seedDatabase } from './seed';
+import { bracketed } from './floor-bracket';
 import { cpuMsOf, type FloorResult } from './spawn-floor';
+import { writeStandIn } from './stand-in';
 import { startLatencies } from './start-stages';
 
 export interface RealWorkerOptions {
@@ -109,61 +111,6 @@ const KEYS = {
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The stand-in: notes when it started, reads the prompt to EOF, prints a stream-json run whose
- * result text carries the start time. `--model bench-hold` keeps it 3 s; `--model bench-stream`
- * prints `line <n> <time>` LINES_PER_SEC times a second for SECONDS s (bash builtins only: a read
- * with a timeout on a FIFO nobody writes to is the sleep).
- */
-function standIn(fifo: string, linesPerSec: number, seconds: number): string {
-  return `#!/bin/bash
-t0=$EPOCHREALTIME
-mode=
-while [ $# -gt 0 ]; do [ "$1" = --model ] && mode=$2; shift; done
-cat >/dev/null
-echo '{"type":"system","subtype":"init","session_id":"bench","model":"stand-in"}'
-if [ "$mode" = bench-hold ]; then exec 3<>${fifo}; read -t 3 -u 3; fi
-if [ "$mode" = bench-stream ]; then
-  exec 3<>${fifo}
-  n=$((${linesPerSec} * ${seconds})); i=0; start=\${EPOCHREALTIME/./}
-  while [ $i -lt $n ]; do
-    echo "line $i $EPOCHREALTIME"
-    i=$((i + 1))
-    due=$((start + i * ${Math.round(1_000_000 / linesPerSec)})); now=\${EPOCHREALTIME/./}; wait=$((due - now))
-    if [ $wait -gt 0 ]; then printf -v w '0.%06d' $wait; read -t $w -u 3; fi
-  done
-fi
-echo '{"type":"result","subtype":"success","is_error":false,"result":"started='$t0'","total_cost_usd":0,"duration_ms":1,"num_turns":1,"session_id":"bench"}'
-`;
-}
-
-/** Two floor measurements as one (the machine's load drifts: the phase between them is what they bracket). */
-function meanFloor(a: FloorResult, b: FloorResult): FloorResult {
-  return {
-    runs: a.runs + b.runs, seconds: r2(a.seconds + b.seconds), perSec: Math.round((a.perSec + b.perSec) / 2),
-    cpuMsPerSpawn: r2((a.cpuMsPerSpawn * a.runs + b.cpuMsPerSpawn * b.runs) / (a.runs + b.runs)),
-  };
-}
-
-/** The flat-out phase between two floor runs; the worker CPU beyond the floor uses their mean. */
-async function bracketed(req: { cli: string; count: number; inFlight: number; sandbox: 'none' | 'bwrap' }, phase: () => Promise<FlatOut>): Promise<{ floor: FloorResult; floors: FloorResult[]; flatOut: FlatOut }> {
-  const before = await runFloor(req);
-  const raw = await phase();
-  const after = await runFloor(req);
-  const floor = meanFloor(before, after);
-  return { floor, floors: [before, after], flatOut: { ...raw, workerCpuMsPerRun: r2(raw.workerCpuMsPerRun - floor.cpuMsPerSpawn) } };
-}
-
-function runFloor(req: { cli: string; count: number; inFlight: number; sandbox: 'none' | 'bwrap' }): Promise<FloorResult> {
-  const script = path.join(__dirname, 'spawn-floor.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as FloorResult) : reject(new Error(`spawn floor exited ${code}`))));
-  });
-}
 
 interface System {
   orchestrator: ChildProcess;
@@ -427,10 +374,7 @@ export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: 
   fs.chmodSync(cliDir, 0o755);
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-bench-runs-'));
   fs.chmodSync(workRoot, 0o711);
-  const fifo = path.join(cliDir, 'sleep.fifo');
-  spawnSyncMkfifo(fifo);
-  const cli = path.join(cliDir, 'claude-stand-in');
-  fs.writeFileSync(cli, standIn(fifo, o.linesPerSec, o.streamSeconds), { mode: 0o755 });
+  const cli = writeStandIn(cliDir, o.linesPerSec, o.streamSeconds);
   try {
     const result: Partial<RealWorkerResult> = { paced: [] };
     for (const [i, subscriptions] of o.subscriptions.entries()) {
@@ -480,10 +424,4 @@ export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: 
     fs.rmSync(cliDir, { recursive: true, force: true });
     fs.rmSync(workRoot, { recursive: true, force: true });
   }
-}
-
-function spawnSyncMkfifo(file: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-  execFileSync('mkfifo', ['-m', '0644', file]);
 }

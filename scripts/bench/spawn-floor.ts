@@ -65,7 +65,7 @@ async function main(req: FloorRequest): Promise<FloorResult> {
       bridge = net.createServer((c) => c.destroy());
       await new Promise<void>((r) => bridge!.listen(socket, r));
       for (let slot = 0; slot < req.inFlight; slot++) {
-        const dirs = await isolation.folders.take(slot, isolation.sandbox.uidFor(slot));
+        const dirs = await isolation.folders.take(slot);
         const plan = isolation.sandbox.plan({ slot, runDir: dirs.root, proxySocket: socket, cliArgs: ['-p', '--output-format', 'stream-json', '--verbose'] });
         launches.push({ ...plan, args: [...plan.args], cwd: dirs.cwd });
       }

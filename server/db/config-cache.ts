@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { getPersona, type Persona } from './personas';
 
 /**
  * The configuration every run reads — personas, their tools and credential rows, subscriptions,
@@ -111,4 +112,9 @@ export function attachConfigCache(db: Knex, cache: ConfigCache): void {
 export function cachedConfig<T>(db: Knex, key: string, load: () => Promise<T>): Promise<T> {
   const cache = caches.get(db);
   return cache ? cache.get(key, load) : load();
+}
+
+/** A persona through the configuration cache (one key for every reader: the dispatcher, metrics). */
+export function cachedPersona(db: Knex, id: string): Promise<Persona | undefined> {
+  return cachedConfig(db, `persona:${id}`, () => getPersona(db, id));
 }

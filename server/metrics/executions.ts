@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Execution } from '../db/executions';
-import { cachedConfig } from '../db/config-cache';
-import { getPersona } from '../db/personas';
+import { cachedPersona } from '../db/config-cache';
 import type { Metrics } from './metrics';
 
 /**
@@ -13,8 +12,7 @@ export async function recordFinishedExecution(deps: { db: Knex; logger: Logger; 
   let persona = e.personaId ?? '(none)';
   if (e.personaId) {
     try {
-      const id = e.personaId;
-      persona = (await cachedConfig(deps.db, `persona:${id}`, () => getPersona(deps.db, id)))?.name || id;
+      persona = (await cachedPersona(deps.db, e.personaId))?.name || e.personaId;
     } catch (err) {
       deps.logger.warn({ err, executionId: e.id }, 'metrics: persona name unavailable');
     }

@@ -6,8 +6,8 @@ import type { AssignAck, AssignPayload, CancelPayload } from '../../shared/socke
 import { claimExecution, unclaimExecution } from '../db/execution-claims';
 import * as executions from '../db/executions';
 import type { Execution } from '../db/executions';
-import { cachedConfig } from '../db/config-cache';
-import { getPersona, type Persona } from '../db/personas';
+import { cachedPersona } from '../db/config-cache';
+import type { Persona } from '../db/personas';
 import type { WorkerRegistry } from '../gateway/worker-registry';
 import { AssignmentError } from '../services/assignment-error';
 import type { Run, RunOwnership, RunTracker } from '../services/run-tracker';
@@ -92,8 +92,7 @@ export class Dispatcher {
     if (!execution || execution.status === 'completed' || execution.status === 'failed' || execution.status === 'cancelled') return 'skipped';
     if (execution.status === 'running') return this.adoptOrLeave(execution);
 
-    const personaId = execution.personaId;
-    const persona = personaId ? await cachedConfig(db, `persona:${personaId}`, () => getPersona(db, personaId)) : undefined;
+    const persona = execution.personaId ? await cachedPersona(db, execution.personaId) : undefined;
     let worker = registry.pickFree();
     if (!worker) {
       await this.waitForSlot(this.deps.slotWaitMs ?? 1000);

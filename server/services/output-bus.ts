@@ -87,10 +87,11 @@ export class OutputBus {
     this.emitter.on(`status:${executionId}`, status);
     this.emitter.on(`end:${executionId}`, end);
     const relay = this.relay;
+    const relayed = { ...handlers, status };
     // Relayed messages are handled one after the other: a gap is filled before what follows it.
     let queue = Promise.resolve();
     const remote = relay?.follow(executionId, (m) => {
-      queue = queue.then(() => this.deliverRelayed(relay, m, { ...handlers, status })).catch(this.onRelayError);
+      queue = queue.then(() => this.deliverRelayed(relay, m, relayed)).catch(this.onRelayError);
     });
     const off = () => {
       this.emitter.off(`output:${executionId}`, output);

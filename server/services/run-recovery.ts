@@ -41,14 +41,14 @@ export async function recoverRuns(deps: RunRecoveryDeps): Promise<number> {
   if (candidates.length === 0) return 0;
   let orphans = candidates;
   let sessions: Array<string | null> = candidates.map(() => null);
-  let ours: boolean[] = candidates.map(() => false);
+  let ours = new Set<string>();
   let elsewhere = new Set<string>();
   if (owners && deps.liveInstances) {
     const [recorded, live] = await Promise.all([owners.ownersOf(candidates.map((e) => e.id)), deps.liveInstances()]);
     // Not tracked here, yet recorded as ours: a previous process with this INSTANCE_ID.
     const keep = candidates.map((_, i) => !recorded[i] || recorded[i] === owners.instanceId || !live.has(recorded[i]!));
     orphans = candidates.filter((_, i) => keep[i]);
-    ours = candidates.map((_, i) => recorded[i] === owners.instanceId).filter((_, i) => keep[i]);
+    ours = new Set(candidates.filter((_, i) => recorded[i] === owners.instanceId).map((e) => e.id));
     if (orphans.length === 0) return 0;
     [sessions, elsewhere] = await Promise.all([owners.sessionsOf(orphans.map((e) => e.id)), deps.workersElsewhere?.() ?? new Set<string>()]);
   }
@@ -62,7 +62,7 @@ export async function recoverRuns(deps: RunRecoveryDeps): Promise<number> {
         // Left to the instance its worker is on. Recorded as ours (a previous process with this
         // INSTANCE_ID, restarted), that instance would take this one, alive, for its owner and
         // leave it too: let go of it, so it is an orphan there.
-        if (ours[i]) await owners!.releaseIfMine(execution.id);
+        if (ours.has(execution.id)) await owners!.releaseIfMine(execution.id);
         continue;
       }
       if (owners && !(await owners.claimIfOrphan(execution.id))) continue;

@@ -136,7 +136,7 @@ export function setUpIsolation(config: IsolationConfig, logger: Logger): Isolati
     sandbox,
     workerDir,
     slots: new SlotPool(config.slots),
-    folders: new RunFolders(workerDir),
+    folders: new RunFolders(workerDir, (slot) => sandbox.uidFor(slot)),
     claude: { baseUrl, agents },
     allowedHosts: config.allowedHosts,
     upstream,

@@ -116,20 +116,21 @@ export async function wipeRunDirs(dirs: RunDirs, uid: number | undefined): Promi
 export class RunFolders {
   private readonly clean = new Set<number>();
 
-  constructor(private readonly workerDir: string) {}
+  /** `uidFor`: the uid a slot's runs have (undefined: the worker's own). */
+  constructor(private readonly workerDir: string, private readonly uidFor: (slot: number) => number | undefined) {}
 
-  /** Slot `slot`'s run folder, empty and owned by `uid`. */
-  async take(slot: number, uid: number | undefined): Promise<RunDirs> {
+  /** Slot `slot`'s run folder, empty and owned by its runs' uid. */
+  async take(slot: number): Promise<RunDirs> {
     const dirs = slotRunDirs(this.workerDir, slot);
-    if (!this.clean.delete(slot)) await createRunDirs(dirs, uid);
+    if (!this.clean.delete(slot)) await createRunDirs(dirs, this.uidFor(slot));
     return dirs;
   }
 
   /** The run in `slot` is over (its processes are gone): empties the folder for the next one. */
-  async giveBack(slot: number, uid: number | undefined): Promise<void> {
+  async giveBack(slot: number): Promise<void> {
     const dirs = slotRunDirs(this.workerDir, slot);
     try {
-      await wipeRunDirs(dirs, uid);
+      await wipeRunDirs(dirs, this.uidFor(slot));
       this.clean.add(slot);
     } catch (err) {
       // Made afresh by the next take(); removed now so nothing of the run waits on disk meanwhile.
