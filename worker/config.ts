@@ -36,6 +36,8 @@ export interface WorkerConfig {
   passThroughEnv: Readonly<Record<string, string>>;
   /** WORKER_SANDBOX: how CLI runs are isolated (`auto` picks the strongest available at start). */
   sandbox: 'auto' | 'bwrap' | 'uid' | 'none';
+  /** WORKER_SPAWN: how a run's process is started (`auto`: posix_spawn when the native module is built, else Node's spawn). */
+  spawn?: 'auto' | 'posix' | 'node';
   /** WORKER_SANDBOX_DENY: absolute paths a run must never read, on top of the built-in ones. */
   sandboxDeny: readonly string[];
   /** WORKER_SANDBOX_UID_BASE: slot i runs as uid/gid base + i (when the worker is root). */
@@ -102,6 +104,7 @@ const schema = z.object({
   KILL_GRACE_MS: intVar(5_000, 0),
   WORKER_PASS_ENV: passEnvNames,
   WORKER_SANDBOX: z.preprocess((v) => (v === undefined || v === '' ? 'auto' : v), z.enum(['auto', 'bwrap', 'uid', 'none'])),
+  WORKER_SPAWN: z.preprocess((v) => (v === undefined || v === '' ? 'auto' : v), z.enum(['auto', 'posix', 'node'])),
   WORKER_SANDBOX_DENY: z.preprocess(
     commaList,
     z.array(z.string().refine((p) => path.isAbsolute(p), 'must be a comma-separated list of absolute paths')),
@@ -197,6 +200,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     killGraceMs: e.KILL_GRACE_MS,
     passThroughEnv: Object.freeze(pickPassThroughEnv(env, e.WORKER_PASS_ENV)),
     sandbox: e.WORKER_SANDBOX,
+    spawn: e.WORKER_SPAWN,
     sandboxDeny: Object.freeze(e.WORKER_SANDBOX_DENY.map((p) => path.resolve(p))),
     sandboxUidBase: e.WORKER_SANDBOX_UID_BASE,
     allowedHosts: Object.freeze(e.WORKER_ALLOWED_HOSTS),

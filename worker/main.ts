@@ -5,6 +5,7 @@ import { loadWorkerConfig, type WorkerConfig } from './config';
 import { loadWorkerEnv } from './environment';
 import type { Isolation } from './sandbox/isolation';
 import { setUpIsolation } from './sandbox/isolation';
+import { chooseSpawnPath, nativeSpawnProblem, type SpawnPath } from './cli-spawn';
 import { startWorker } from './worker';
 
 /**
@@ -28,7 +29,10 @@ function main(): void {
   const logger = createLogger('worker', config.logLevel, resolveLogFormat(config.logFormat ?? 'auto', { isTTY: Boolean(process.stdout.isTTY), production: config.production }));
   if (fromDotenv.length) logger.info({ variables: fromDotenv }, 'settings read from .env');
   let isolation: Isolation;
+  let spawnPath: SpawnPath;
   try {
+    spawnPath = chooseSpawnPath(config.spawn ?? 'auto');
+    if (spawnPath === 'node' && (config.spawn ?? 'auto') === 'auto') logger.warn({ reason: nativeSpawnProblem() }, 'the native spawn module is not built: runs start through Node\'s spawn (a fork of the whole worker per run); npm rebuild builds it');
     isolation = setUpIsolation(config, logger);
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'worker cannot start');
@@ -55,6 +59,7 @@ function main(): void {
   const worker = startWorker({
     config,
     isolation,
+    spawnPath,
     version: VERSION,
     logger,
     onFatal: (err) => {

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
 import type { AssignPayload, OutputChunk, ResultPayload } from '../shared/socket-events';
 import { buildChildEnv, buildCliArgs } from './cli-invocation';
+import { chooseSpawnPath, spawnCli, type CliProcess, type SpawnPath } from './cli-spawn';
 import { createEgressCheck } from './proxy/egress-check';
 import { proxyFor } from './proxy/upstream-proxy';
 import { sandboxEnv, withProxyUrl } from './proxy/run-env';
@@ -28,6 +28,8 @@ import { parseStreamLine, renderEvent, type ResultEvent, type StreamEvent } from
 
 export interface RunnerDeps {
   isolation: Isolation;
+  /** How the CLI's process starts (default: posix_spawn when the native module is built). */
+  spawnPath?: SpawnPath;
   killGraceMs: number;
   passThroughEnv: Readonly<Record<string, string>>;
   logger: Logger;
@@ -54,7 +56,7 @@ export interface RunHandle {
 const PIPE_DRAIN_MS = 2_000;
 
 interface RunState {
-  child?: ChildProcess;
+  child?: CliProcess;
   dirs?: RunDirs;
   proxy?: RunProxy;
   outputBytes: number;
@@ -155,7 +157,7 @@ function guarded(log: Logger, what: string, fn: () => void): void {
   }
 }
 
-function watchStdout(child: ChildProcess, ctx: Ctx): void {
+function watchStdout(child: CliProcess, ctx: Ctx): void {
   const { state, cb, log } = ctx;
   const max = ctx.deps.isolation.outputMaxBytes;
   // Counted before readline sees the bytes (listener order), so no line past the cap is handed on.
@@ -230,9 +232,7 @@ function spawnAndWatch(a: AssignPayload, ctx: Ctx, slot: number, dirs: RunDirs):
       resolve(end);
     };
     const plan = sandbox.plan({ slot, runDir: dirs.root, proxySocket: dirs.socket, cliArgs: buildCliArgs(a) });
-    const child = spawn(plan.command, plan.args, {
-      cwd: dirs.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...plan.extraFds],
-    });
+    const child = spawnCli(deps.spawnPath ?? chooseSpawnPath('auto'), plan.command, plan.args, { cwd: dirs.cwd, env, extraFds: plan.extraFds });
     state.child = child;
     child.on('error', (err) => {
       // Without a pid the process never started (ENOENT, EACCES); otherwise 'close' still follows.

@@ -6,11 +6,14 @@ import type { WorkerConfig } from './config';
 import { createOrchestratorSocket, OrchestratorConnection } from './connection';
 import { startRun, type RunCallbacks, type RunHandle, type RunnerDeps } from './runner';
 import type { Isolation } from './sandbox/isolation';
+import { chooseSpawnPath, type SpawnPath } from './cli-spawn';
 
 export interface WorkerOptions {
   config: Readonly<WorkerConfig>;
   /** How runs are isolated (set up by main: it may refuse to start). */
   isolation: Isolation;
+  /** How runs' processes start (main resolves WORKER_SPAWN); posix_spawn when available otherwise. */
+  spawnPath?: SpawnPath;
   version: string;
   logger: Logger;
   /** The orchestrator refused this worker for good; main exits non-zero. */
@@ -50,7 +53,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     refusedBackoff: opts.reconnect && { initialMs: opts.reconnect.delayMs ?? 1_000, maxMs: opts.reconnect.maxDelayMs ?? 30_000 },
   });
   const runnerDeps: RunnerDeps = {
-    isolation: opts.isolation, killGraceMs: config.killGraceMs, passThroughEnv: config.passThroughEnv, logger,
+    isolation: opts.isolation, spawnPath: opts.spawnPath ?? chooseSpawnPath('auto'), killGraceMs: config.killGraceMs, passThroughEnv: config.passThroughEnv, logger,
   };
   const agent: WorkerAgent = new WorkerAgent({
     slots: config.slots,
@@ -65,7 +68,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   });
   socket.on('cancel', (raw) => agent.handleCancel(raw));
   connection.start();
-  logger.info({ workerId: config.workerId, slots: config.slots, orchestrator: (config.orchestratorUrls ?? [config.orchestratorUrl]).join(',') }, 'worker started');
+  logger.info({ workerId: config.workerId, slots: config.slots, spawn: runnerDeps.spawnPath, orchestrator: (config.orchestratorUrls ?? [config.orchestratorUrl]).join(',') }, 'worker started');
 
   let stopping: Promise<void> | undefined;
   return {

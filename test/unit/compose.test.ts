@@ -323,6 +323,16 @@ describe('Dockerfile', () => {
     expect(read('Dockerfile')).not.toMatch(/dangerously-skip-permissions/);
   });
 
+  it('builds the worker\'s native spawn module before installing, and ships it in the worker image', () => {
+    const build = stages.build;
+    const copyNative = build.indexOf('COPY worker/native ./worker/native');
+    expect(copyNative).toBeGreaterThan(-1);
+    expect(copyNative).toBeLessThan(build.indexOf('npm ci'));
+    expect(build).toMatch(/npm rebuild/);
+    expect(stages.worker).toMatch(/COPY --from=build \/app\/worker\/native \.\/worker\/native/);
+    expect(JSON.parse(read('package.json')).optionalDependencies['@personas-cloud/posix-spawn']).toBe('file:worker/native');
+  });
+
   it('keeps the Claude CLI and the sandbox tools out of the orchestrator image', () => {
     const orch = stageWithBase('orchestrator');
     expect(orch).toMatch(/COPY --from=orchestrator-modules/);

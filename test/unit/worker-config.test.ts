@@ -11,7 +11,7 @@ describe('loadWorkerConfig', () => {
     expect(c).toMatchObject({
       orchestratorUrl: 'http://127.0.0.1:8443', workerToken: TOKEN, workerId: `${os.hostname()}-${process.pid}`, slots: 1,
       logLevel: 'info', workDirRoot: path.resolve(os.tmpdir()), shutdownGraceMs: 30_000, killGraceMs: 5_000,
-      passThroughEnv: { PATH: '/bin' },
+      passThroughEnv: { PATH: '/bin' }, spawn: 'auto',
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.passThroughEnv)).toBe(true);
@@ -29,10 +29,10 @@ describe('loadWorkerConfig', () => {
   it('reads the other variables', () => {
     const c = loadWorkerConfig({
       WORKER_TOKEN: TOKEN, WORKER_ID: 'pod-7', WORKER_SLOTS: '4', CLAUDE_BIN: '/opt/claude', LOG_LEVEL: 'debug',
-      SHUTDOWN_GRACE_MS: '1000', KILL_GRACE_MS: '250', WORKER_PASS_ENV: 'GIT_SSH_COMMAND, NODE_EXTRA_CA_CERTS',
+      SHUTDOWN_GRACE_MS: '1000', KILL_GRACE_MS: '250', WORKER_SPAWN: 'node', WORKER_PASS_ENV: 'GIT_SSH_COMMAND, NODE_EXTRA_CA_CERTS',
       GIT_SSH_COMMAND: 'ssh -i k', HTTPS_PROXY: 'http://proxy:3128', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1', SECRET: 'nope',
     });
-    expect(c).toMatchObject({ workerId: 'pod-7', slots: 4, claudeBin: '/opt/claude', logLevel: 'debug', shutdownGraceMs: 1000, killGraceMs: 250 });
+    expect(c).toMatchObject({ workerId: 'pod-7', slots: 4, claudeBin: '/opt/claude', logLevel: 'debug', shutdownGraceMs: 1000, killGraceMs: 250, spawn: 'node' });
     expect(c.passThroughEnv).toEqual({
       PATH: expect.any(String), GIT_SSH_COMMAND: 'ssh -i k', HTTPS_PROXY: 'http://proxy:3128', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
     });
@@ -47,6 +47,7 @@ describe('loadWorkerConfig', () => {
     [{ WORKER_TOKEN: TOKEN, WORKER_SLOTS: 'many' }, 'WORKER_SLOTS'],
     [{ WORKER_TOKEN: TOKEN, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ WORKER_TOKEN: TOKEN, KILL_GRACE_MS: '-1' }, 'KILL_GRACE_MS'],
+    [{ WORKER_TOKEN: TOKEN, WORKER_SPAWN: 'fork' }, 'WORKER_SPAWN'],
     [{ WORKER_TOKEN: TOKEN, WORKER_PASS_ENV: 'A,WORKER_TOKEN' }, 'WORKER_PASS_ENV: may not include WORKER_TOKEN'],
     [{ WORKER_TOKEN: TOKEN, WORKER_PASS_ENV: 'NOT-A-NAME' }, 'WORKER_PASS_ENV'],
     [{ WORKER_TOKEN: TOKEN, WORK_DIR_ROOT: '/definitely/not/here' }, 'WORK_DIR_ROOT'],

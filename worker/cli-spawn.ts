@@ -1,0 +1,168 @@
+import { spawn as nodeSpawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * How the worker starts a CLI run's process. `posix`: posix_spawn(3) through the worker's small
+ * native module (worker/native: clone(CLONE_VM | CLONE_VFORK), nothing of the worker's memory is
+ * copied or write-protected); `node`: child_process.spawn (libuv forks the whole worker first).
+ * Same contract either way: a new session (the run's process group), stdin/stdout/stderr as
+ * socket pairs, `extraFds` as fds 3…, the child's PATH to find a bare command name.
+ */
+export type SpawnPath = 'posix' | 'node';
+
+export interface CliSpawnOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** Child fds 3…: an fd of the worker's to pass on, or 'pipe' (a socket pair whose other end the worker keeps). */
+  extraFds: Array<number | 'pipe'>;
+}
+
+/** What the runner uses of a started process (a ChildProcess has all of it). */
+export interface CliProcess extends EventEmitter {
+  readonly pid?: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: ReadonlyArray<unknown>;
+}
+
+interface NativeSpawn {
+  socketpair(): [number, number];
+  spawn(file: string, argv: string[], envp: string[], cwd: string | null, fds: number[], setsid: boolean, onExit: (code: number, signal: number) => void): number;
+}
+
+let native: NativeSpawn | null | undefined;
+let nativeError: string | undefined;
+
+/** The native module, or null (and why, in `nativeSpawnProblem()`) when it was not built or does not load. */
+function loadNative(): NativeSpawn | null {
+  if (native !== undefined) return native;
+  try {
+    native = require('@personas-cloud/posix-spawn/build/Release/posix_spawn.node') as NativeSpawn;
+  } catch (err) {
+    native = null;
+    nativeError = (err as Error).message.split('\n')[0];
+  }
+  return native;
+}
+
+/** Why the posix path is not available (undefined when it is). */
+export function nativeSpawnProblem(): string | undefined {
+  return loadNative() ? undefined : nativeError;
+}
+
+/** WORKER_SPAWN resolved: `auto` takes posix_spawn when the native module loads. Throws for `posix` without it. */
+export function chooseSpawnPath(wanted: 'auto' | SpawnPath): SpawnPath {
+  if (wanted === 'node') return 'node';
+  if (loadNative()) return 'posix';
+  if (wanted === 'posix') throw new Error(`WORKER_SPAWN=posix: the native spawn module is not available (${nativeError}); run npm rebuild, or set WORKER_SPAWN=auto`);
+  return 'node';
+}
+
+export function spawnCli(via: SpawnPath, command: string, args: readonly string[], opts: CliSpawnOptions): CliProcess {
+  if (via === 'node') {
+    return nodeSpawn(command, [...args], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...opts.extraFds] });
+  }
+  return posixSpawn(loadNative()!, command, args, opts);
+}
+
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** A bare command name looked up in the child's PATH (as execvp in the child would); a path is taken as is. */
+function resolveCommand(command: string, envPath: string | undefined): string | null {
+  if (command.includes('/')) return command;
+  for (const dir of (envPath ?? DEFAULT_PATH).split(':')) {
+    const candidate = path.join(dir || '.', command);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const signalNames = new Map<number, NodeJS.Signals>(
+  Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+function spawnError(command: string, code: string, errno?: number): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`spawn ${command} ${code}`);
+  err.code = code;
+  err.errno = errno;
+  err.syscall = `spawn ${command}`;
+  err.path = command;
+  return err;
+}
+
+class PosixChild extends EventEmitter implements CliProcess {
+  pid?: number;
+  stdin: net.Socket | null = null;
+  stdout: net.Socket | null = null;
+  stderr: net.Socket | null = null;
+  stdio: Array<net.Socket | null> = [];
+}
+
+function posixSpawn(lib: NativeSpawn, command: string, args: readonly string[], opts: CliSpawnOptions): CliProcess {
+  const child = new PosixChild();
+  const file = resolveCommand(command, opts.env.PATH);
+  if (!file) {
+    process.nextTick(() => child.emit('error', spawnError(command, 'ENOENT')));
+    return child;
+  }
+  // [worker's end, child's end] per child fd; a passed-on fd has no end of the worker's.
+  const pairs: Array<[number | null, number]> = [];
+  const opened: number[] = [];
+  try {
+    for (const want of ['pipe', 'pipe', 'pipe', ...opts.extraFds] as const) {
+      if (typeof want === 'number') {
+        pairs.push([null, want]);
+        continue;
+      }
+      const pair = lib.socketpair();
+      opened.push(...pair);
+      pairs.push(pair);
+    }
+    const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
+    child.pid = lib.spawn(file, [command, ...args], env, opts.cwd, pairs.map((p) => p[1]), true, (code, signal) => onExit(child, code, signal));
+  } catch (err) {
+    for (const fd of opened) fs.closeSync(fd);
+    const e = err as NodeJS.ErrnoException;
+    process.nextTick(() => child.emit('error', spawnError(command, e.code ?? 'EUNKNOWN', e.errno)));
+    return child;
+  }
+  // The child has its copies now; the worker keeps only its own ends.
+  for (const [, childEnd] of pairs) if (opened.includes(childEnd)) fs.closeSync(childEnd);
+  child.stdio = pairs.map(([mine], i) => (mine === null ? null : new net.Socket({ fd: mine, readable: i !== 0, writable: i === 0 || i > 2 })));
+  [child.stdin, child.stdout, child.stderr] = child.stdio;
+  watchClose(child);
+  return child;
+}
+
+/** 'close' as a ChildProcess emits it: once the process has exited and its stdout and stderr have closed. */
+function watchClose(child: PosixChild): void {
+  let pending = 3; // exit, stdout, stderr
+  let exit: [number | null, NodeJS.Signals | null] = [null, null];
+  const settle = () => {
+    if (--pending === 0) child.emit('close', ...exit);
+  };
+  child.stdout!.once('close', settle);
+  child.stderr!.once('close', settle);
+  child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+    exit = [code, signal];
+    settle();
+  });
+}
+
+function onExit(child: PosixChild, code: number, signal: number): void {
+  // As a ChildProcess does: the child's stdin and the extra pipes are of no use once it is gone.
+  child.stdin?.destroy();
+  for (const s of child.stdio.slice(3)) s?.destroy();
+  child.emit('exit', code >= 0 ? code : null, signal > 0 ? (signalNames.get(signal) ?? null) : null);
+}
