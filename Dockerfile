@@ -11,8 +11,9 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-# The worker's native spawn module (a file: dependency, built by node-gyp with the others).
+COPY package.json package-lock.json .npmrc ./
+# The worker's native spawn module: a file: dependency, copied into node_modules (.npmrc
+# install-links) and built there by node-gyp with the others.
 COPY worker/native ./worker/native
 # Dependencies first (cached until the lockfile changes); install scripts run, the build does not yet.
 # npm warns EBADENGINE for @anthropic-ai/claude-code (it declares Node >= 22): its package ships a
@@ -48,9 +49,6 @@ RUN apt-get update \
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# posix_spawn for the runs (node_modules/@personas-cloud/posix-spawn links here); without it the
-# worker falls back to Node's spawn and says so.
-COPY --from=build /app/worker/native ./worker/native
 # Root on purpose: the worker itself never runs a CLI as root; it starts each run as an
 # unprivileged uid of its own per slot (WORKER_SANDBOX_UID_BASE + slot) inside its sandbox.
 USER root

@@ -329,7 +329,10 @@ describe('Dockerfile', () => {
     expect(copyNative).toBeGreaterThan(-1);
     expect(copyNative).toBeLessThan(build.indexOf('npm ci'));
     expect(build).toMatch(/npm rebuild/);
-    expect(stages.worker).toMatch(/COPY --from=build \/app\/worker\/native \.\/worker\/native/);
+    // Copied into node_modules (not linked), so the worker image's node_modules holds the build.
+    expect(read('.npmrc')).toMatch(/^install-links=true$/m);
+    expect(build).toMatch(/COPY package\.json package-lock\.json \.npmrc/);
+    expect(stages.worker).toMatch(/COPY --from=build \/app\/node_modules/);
     expect(JSON.parse(read('package.json')).optionalDependencies['@personas-cloud/posix-spawn']).toBe('file:worker/native');
   });
 
