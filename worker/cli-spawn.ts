@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import util from 'node:util';
 
 /**
  * How the worker starts a CLI run's process. `posix`: posix_spawn(3) through the worker's small
@@ -32,6 +33,7 @@ export interface CliProcess extends EventEmitter {
 }
 
 interface NativeSpawn {
+  supported(): boolean;
   socketpair(): [number, number];
   spawn(file: string, argv: string[], envp: string[], cwd: string | null, fds: number[], setsid: boolean, onExit: (code: number, signal: number) => void): number;
 }
@@ -43,7 +45,9 @@ let nativeError: string | undefined;
 function loadNative(): NativeSpawn | null {
   if (native !== undefined) return native;
   try {
-    native = require('@personas-cloud/posix-spawn/build/Release/posix_spawn.node') as NativeSpawn;
+    const lib = require('@personas-cloud/posix-spawn/build/Release/posix_spawn.node') as NativeSpawn;
+    native = lib.supported() ? lib : null;
+    if (!native) nativeError = 'pidfd_open is not available (Linux 5.3 or later is needed)';
   } catch (err) {
     native = null;
     nativeError = (err as Error).message.split('\n')[0];
@@ -133,8 +137,9 @@ function posixSpawn(lib: NativeSpawn, command: string, args: readonly string[], 
     child.pid = lib.spawn(file, [command, ...args], env, opts.cwd, pairs.map((p) => p[1]), true, (code, signal) => onExit(child, code, signal));
   } catch (err) {
     for (const fd of opened) fs.closeSync(fd);
-    const e = err as NodeJS.ErrnoException;
-    process.nextTick(() => child.emit('error', spawnError(command, e.code ?? 'EUNKNOWN', e.errno)));
+    const errno = (err as NodeJS.ErrnoException).errno;
+    const code = typeof errno === 'number' ? util.getSystemErrorName(errno) : 'EUNKNOWN';
+    process.nextTick(() => child.emit('error', spawnError(command, code, errno)));
     return child;
   }
   // The child has its copies now; the worker keeps only its own ends.

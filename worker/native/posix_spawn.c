@@ -14,8 +14,9 @@
  *       child fd i = fds[i] (every other fd of the worker is O_CLOEXEC), signal mask empty and every
  *       signal at its default (Node ignores SIGPIPE), a new session when setsid. onExit(code, signal)
  *       is called once, from the loop, when the child has ended and been reaped (code -1: not an
- *       exit; signal 0: not a signal). Throws an Error whose `code` is the errno name on failure
+ *       exit; signal 0: not a signal). Throws an Error whose `errno` is -errno on failure
  *       (exec failures included: glibc reports them from the vfork'd child).
+ *   supported() -> boolean                            pidfd_open works here (Linux 5.3+)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,18 +44,15 @@ typedef struct {
   napi_async_context context;
 } child_t;
 
+/* Throws an Error "<what>: <strerror>" whose `errno` is -err, as Node's own (its name: util.getSystemErrorName). */
 static napi_value throw_errno(napi_env env, int err, const char *what) {
-  napi_value msg, code, error;
+  napi_value msg, error, errno_value;
   char text[256];
   snprintf(text, sizeof text, "%s: %s", what, strerror(err));
-  const char *name = strerrorname_np(err);
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, msg, &error);
-  napi_value errno_value;
+  napi_create_error(env, NULL, msg, &error);
   napi_create_int32(env, -err, &errno_value);
   napi_set_named_property(env, error, "errno", errno_value);
-  napi_set_named_property(env, error, "code", code);
   napi_throw(env, error);
   return NULL;
 }
@@ -214,6 +212,13 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     goto done;
   }
   child_t *c = calloc(1, sizeof(child_t));
+  if (!c) {
+    err = ENOMEM;
+    close(pidfd);
+    kill(setsid_flag ? -pid : pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    goto done;
+  }
   c->pid = pid;
   c->pidfd = pidfd;
   c->env = env;
@@ -258,12 +263,22 @@ done:
   return result;
 }
 
+/* Whether this kernel has pidfd_open (Linux 5.3+), without which no child could be watched. */
+static napi_value js_supported(napi_env env, napi_callback_info info) {
+  int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  napi_value result;
+  napi_get_boolean(env, fd >= 0, &result);
+  if (fd >= 0) close(fd);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+    {"supported", NULL, js_supported, NULL, NULL, NULL, napi_default, NULL},
     {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_default, NULL},
     {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }
 
