@@ -22,7 +22,7 @@ export async function bracketed(req: FloorRequest, phase: () => Promise<FlatOut>
   return { floor, floors: [before, after], flatOut: { ...raw, workerCpuMsPerRun: r2(raw.workerCpuMsPerRun - floor.cpuMsPerSpawn) } };
 }
 
-function runFloor(req: FloorRequest): Promise<FloorResult> {
+export function runFloor(req: FloorRequest): Promise<FloorResult> {
   const script = path.join(__dirname, 'spawn-floor.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });

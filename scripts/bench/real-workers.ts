@@ -29,7 +29,8 @@ import { createBenchDatabase, type BenchStore } from './database';
 import { percentile } from './load';
 import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
 import { seedDatabase } from './seed';
-import { bracketed } from './floor-bracket';
+import { chooseSpawnPath } from '../../worker/cli-spawn';
+import { bracketed, runFloor } from './floor-bracket';
 import { cpuMsOf, type FloorResult } from './spawn-floor';
 import { writeStandIn } from './stand-in';
 import { startLatencies } from './start-stages';
@@ -79,6 +80,8 @@ export interface RealWorkerResult {
   /** The mean of the floor measured just before and just after the flat-out phase (both kept). */
   floor: FloorResult;
   floors: FloorResult[];
+  /** The same loop through posix_spawn (the workers' spawn path), after the flat-out phase; absent without the native module. */
+  posixFloor?: FloorResult;
   flatOut: FlatOut;
   paced: Paced[];
   /** Per worker: resident while every slot held a run, and the peak over the whole scenario. */
@@ -388,6 +391,8 @@ export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: 
         if (i === 0) {
           progress(`flat out, between two spawn floors (${o.floorRuns} spawns of the stand-in, ${o.floorInFlight} in flight, with the system idle) …`);
           Object.assign(result, await bracketed({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'none' }, () => flatOut(sys, o.runs, done)));
+          // The machine's spawn capacity without Node's fork: what the workers' own spawn path allows.
+          if (chooseSpawnPath('auto') === 'posix') result.posixFloor = await runFloor({ cli, count: o.floorRuns, inFlight: o.floorInFlight, sandbox: 'none', via: 'posix' });
         }
         result.paced!.push(await paced(sys, o, subscriptions, done));
         if (i === 0) {

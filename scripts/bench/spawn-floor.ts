@@ -3,18 +3,19 @@
  * spawns the stand-in CLI `count` times, `inFlight` at once, each with an 8 KiB prompt on stdin and
  * its stdout read to exit. `sandbox=bwrap` spawns it under the worker's own bubblewrap command line
  * (worker/sandbox/, built once per slot: only the sandbox's start is added, nothing of the worker).
+ * `via=posix` spawns through the worker's own posix_spawn path instead of Node's spawn (which forks).
  *
  *   node dist/scripts/bench/spawn-floor.js '{"cli":"/tmp/…/claude-stand-in","count":2000,"inFlight":16,"sandbox":"none"}'
  *
  * Prints one JSON line: { runs, seconds, perSec, cpuMsPerSpawn } (user + system of this process
  * during the loop, read the way the bench reads the workers': /proc/self/stat).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { spawnCli, type SpawnPath } from '../../worker/cli-spawn';
 import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
 
 export interface FloorRequest {
@@ -22,6 +23,8 @@ export interface FloorRequest {
   count: number;
   inFlight: number;
   sandbox: 'none' | 'bwrap';
+  /** How the loop spawns: Node's child_process.spawn (the floor the issue defines), or posix_spawn as the worker does. */
+  via?: SpawnPath;
 }
 
 export interface FloorResult {
@@ -76,7 +79,7 @@ async function main(req: FloorRequest): Promise<FloorResult> {
     }
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root };
     const once = (l: Launch) => new Promise<void>((resolve, reject) => {
-      const child = spawn(l.command, l.args, { cwd: l.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...l.extraFds] });
+      const child = spawnCli(req.via ?? 'node', l.command, l.args, { cwd: l.cwd, env, extraFds: l.extraFds });
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
       let err = '';
