@@ -111,6 +111,27 @@ class PosixChild extends EventEmitter implements CliProcess {
   stdout: net.Socket | null = null;
   stderr: net.Socket | null = null;
   stdio: Array<net.Socket | null> = [];
+  /** The exit, then stdout's and stderr's close: 'close' comes after all three, as a ChildProcess's does. */
+  private closesPending = 3;
+  private exitStatus: [number | null, NodeJS.Signals | null] = [null, null];
+
+  watchStreams(): void {
+    this.stdout!.once('close', () => this.maybeClose());
+    this.stderr!.once('close', () => this.maybeClose());
+  }
+
+  exited(code: number | null, signal: NodeJS.Signals | null): void {
+    // As a ChildProcess does: the child's stdin and the extra pipes are of no use once it is gone.
+    this.stdin?.destroy();
+    for (const s of this.stdio.slice(3)) s?.destroy();
+    this.exitStatus = [code, signal];
+    this.emit('exit', code, signal);
+    this.maybeClose();
+  }
+
+  private maybeClose(): void {
+    if (--this.closesPending === 0) this.emit('close', ...this.exitStatus);
+  }
 }
 
 function posixSpawn(lib: NativeSpawn, command: string, args: readonly string[], opts: CliSpawnOptions): CliProcess {
@@ -134,7 +155,8 @@ function posixSpawn(lib: NativeSpawn, command: string, args: readonly string[], 
       pairs.push(pair);
     }
     const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
-    child.pid = lib.spawn(file, [command, ...args], env, opts.cwd, pairs.map((p) => p[1]), true, (code, signal) => onExit(child, code, signal));
+    child.pid = lib.spawn(file, [command, ...args], env, opts.cwd, pairs.map((p) => p[1]), true, (code, signal) =>
+      child.exited(code >= 0 ? code : null, signal > 0 ? (signalNames.get(signal) ?? null) : null));
   } catch (err) {
     for (const fd of opened) fs.closeSync(fd);
     const errno = (err as NodeJS.ErrnoException).errno;
@@ -146,28 +168,6 @@ function posixSpawn(lib: NativeSpawn, command: string, args: readonly string[], 
   for (const [, childEnd] of pairs) if (opened.includes(childEnd)) fs.closeSync(childEnd);
   child.stdio = pairs.map(([mine], i) => (mine === null ? null : new net.Socket({ fd: mine, readable: i !== 0, writable: i === 0 || i > 2 })));
   [child.stdin, child.stdout, child.stderr] = child.stdio;
-  watchClose(child);
+  child.watchStreams();
   return child;
-}
-
-/** 'close' as a ChildProcess emits it: once the process has exited and its stdout and stderr have closed. */
-function watchClose(child: PosixChild): void {
-  let pending = 3; // exit, stdout, stderr
-  let exit: [number | null, NodeJS.Signals | null] = [null, null];
-  const settle = () => {
-    if (--pending === 0) child.emit('close', ...exit);
-  };
-  child.stdout!.once('close', settle);
-  child.stderr!.once('close', settle);
-  child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
-    exit = [code, signal];
-    settle();
-  });
-}
-
-function onExit(child: PosixChild, code: number, signal: number): void {
-  // As a ChildProcess does: the child's stdin and the extra pipes are of no use once it is gone.
-  child.stdin?.destroy();
-  for (const s of child.stdio.slice(3)) s?.destroy();
-  child.emit('exit', code >= 0 ? code : null, signal > 0 ? (signalNames.get(signal) ?? null) : null);
 }

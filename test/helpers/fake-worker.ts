@@ -24,6 +24,8 @@ export class FakeWorker {
   readonly socket: ClientSocket;
   readonly assigned: AssignPayload[] = [];
   readonly cancels: string[] = [];
+  /** When each run was taken and its result sent (performance.now(): one clock for every fake in the process). */
+  readonly timeline: Array<{ at: number; executionId: string; what: 'assigned' | 'finished' }> = [];
   private readonly running = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: FakeWorkerOptions) {
@@ -31,6 +33,7 @@ export class FakeWorker {
     this.socket.on('assign', (p, ack) => {
       if (this.running.size >= opts.slots) return ack({ accepted: false, reason: 'no_free_slot' });
       this.assigned.push(p);
+      this.timeline.push({ at: performance.now(), executionId: p.executionId, what: 'assigned' });
       ack({ accepted: true });
       this.socket.emit('output', { executionId: p.executionId, seq: 0, chunks: [{ stream: 'assistant', text: `ran ${p.executionId}` }] });
       this.running.set(p.executionId, setTimeout(() => this.finish(p.executionId, 'completed'), opts.runMs ?? 50));
@@ -64,6 +67,7 @@ export class FakeWorker {
   finish(executionId: string, status: ResultPayload['status']): void {
     clearTimeout(this.running.get(executionId));
     this.running.delete(executionId);
+    this.timeline.push({ at: performance.now(), executionId, what: 'finished' });
     const result: ResultPayload = {
       executionId, status, exitCode: status === 'completed' ? 0 : null, error: status === 'completed' ? null : status,
       result: `done ${executionId}`, costUsd: 0.001, durationMs: 10, numTurns: 1, sessionId: 'fake-session',
