@@ -38,33 +38,35 @@ interface NativeSpawn {
   spawn(file: string, argv: string[], envp: string[], cwd: string | null, fds: number[], setsid: boolean, onExit: (code: number, signal: number) => void): number;
 }
 
-let native: NativeSpawn | null | undefined;
-let nativeError: string | undefined;
-
-/** The native module, or null (and why, in `nativeSpawnProblem()`) when it was not built or does not load. */
-function loadNative(): NativeSpawn | null {
-  if (native !== undefined) return native;
-  try {
-    const lib = require('@personas-cloud/posix-spawn/build/Release/posix_spawn.node') as NativeSpawn;
-    native = lib.supported() ? lib : null;
-    if (!native) nativeError = 'pidfd_open is not available (Linux 5.3 or later is needed)';
-  } catch (err) {
-    native = null;
-    nativeError = (err as Error).message.split('\n')[0];
-  }
-  return native;
+/** The native module, or why it cannot be used (not built, or a kernel without pidfd_open). */
+export interface NativeProbe {
+  lib: NativeSpawn | null;
+  problem?: string;
 }
 
+/** Loads the native module (`load` is injectable for tests) and checks this kernel can watch its children. */
+export function probeNative(load: () => unknown = () => require('@personas-cloud/posix-spawn/build/Release/posix_spawn.node')): NativeProbe {
+  try {
+    const lib = load() as NativeSpawn;
+    return lib.supported() ? { lib } : { lib: null, problem: 'pidfd_open is not available (Linux 5.3 or later is needed)' };
+  } catch (err) {
+    return { lib: null, problem: (err as Error).message.split('\n')[0] };
+  }
+}
+
+let probed: NativeProbe | undefined;
+const native = (): NativeProbe => (probed ??= probeNative());
+
 /** Why the posix path is not available (undefined when it is). */
-export function nativeSpawnProblem(): string | undefined {
-  return loadNative() ? undefined : nativeError;
+export function nativeSpawnProblem(probe: NativeProbe = native()): string | undefined {
+  return probe.lib ? undefined : probe.problem;
 }
 
 /** WORKER_SPAWN resolved: `auto` takes posix_spawn when the native module loads. Throws for `posix` without it. */
-export function chooseSpawnPath(wanted: 'auto' | SpawnPath): SpawnPath {
+export function chooseSpawnPath(wanted: 'auto' | SpawnPath, probe: NativeProbe = native()): SpawnPath {
   if (wanted === 'node') return 'node';
-  if (loadNative()) return 'posix';
-  if (wanted === 'posix') throw new Error(`WORKER_SPAWN=posix: the native spawn module is not available (${nativeError}); run npm rebuild, or set WORKER_SPAWN=auto`);
+  if (probe.lib) return 'posix';
+  if (wanted === 'posix') throw new Error(`WORKER_SPAWN=posix: the native spawn module is not available (${probe.problem}); run npm rebuild, or set WORKER_SPAWN=auto`);
   return 'node';
 }
 
@@ -72,7 +74,9 @@ export function spawnCli(via: SpawnPath, command: string, args: readonly string[
   if (via === 'node') {
     return nodeSpawn(command, [...args], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...opts.extraFds] });
   }
-  return posixSpawn(loadNative()!, command, args, opts);
+  const { lib } = native();
+  if (!lib) throw new Error(`posix_spawn is not available here: ${native().problem}`);
+  return posixSpawn(lib, command, args, opts);
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
