@@ -29,6 +29,7 @@ import { createBenchDatabase, type BenchStore } from './database';
 import { percentile } from './load';
 import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
 import { seedDatabase } from './seed';
+import { sendEvents } from './send-events';
 import { chooseSpawnPath } from '../../worker/cli-spawn';
 import { bracketed, runFloor } from './floor-bracket';
 import { cpuMsOf, type FloorResult } from './spawn-floor';
@@ -186,43 +187,8 @@ async function startSystem(o: RealWorkerOptions, s: { subscriptions: number; wor
   return { orchestrator, workers, httpUrl, target: database.target, eventTypes: { instant: eventTypes, ...special }, stop };
 }
 
-/** Sends `count` events (`rate`/s, or flat out with `concurrency` in flight); answers their ids. */
-/**
- * POST /api/events. A request reset before any answer is sent again (up to 3 times): that is a kept-alive
- * connection the server closed with the request unread (its keep-alive timer fires late when a slow
- * machine is overloaded, as the bwrap phase can make it), so the event was not accepted.
- */
-async function postEvent(url: string, body: string): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetch(`${url}/api/events`, {
-        method: 'POST', body, headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}`, 'Content-Type': 'application/json' },
-      });
-    } catch (err) {
-      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
-      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw err;
-    }
-  }
-}
-
-async function send(url: string, types: string[], count: number, rate: number, concurrency: number): Promise<string[]> {
-  const ids: string[] = new Array(count);
-  const start = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      if (rate > 0) {
-        const due = start + (i * 1000) / rate - performance.now();
-        if (due > 0) await sleep(due);
-      }
-      const res = await postEvent(url, JSON.stringify({ eventType: types[i % types.length], sourceType: 'bench', sourceId: 'bench/workers', payload: { i } }));
-      if (res.status !== 202) throw new Error(`bench: POST /api/events answered ${res.status}: ${await res.text()}`);
-      ids[i] = ((await res.json()) as { id: string }).id;
-    }
-  }));
-  return ids;
-}
+const send = (url: string, types: string[], count: number, rate: number, concurrency: number): Promise<string[]> =>
+  sendEvents(url, KEYS.TEAM_API_KEY, types, count, rate, concurrency);
 
 /**
  * Waits until `total` executions have finished; throws if any did not complete, unless
