@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
 import { dialectOf } from './dialect';
 import { normalizePostgresSchema, pgTypes, PortablePgClient, prepareSession, withMigrationLock } from './postgres';
+import { GroupCommitSqliteClient } from './group-commit';
 import { cachePreparedStatements } from './statement-cache';
 import type { DatabaseTarget, SynchronousCommit } from './target';
 
@@ -36,13 +37,13 @@ export function openDb(target: string | DatabaseTarget): Db {
 
 /**
  * SQLite in WAL mode with a busy timeout and foreign keys on, its statements prepared once
- * (statement-cache). One connection: better-sqlite3 is synchronous, so a pool adds nothing but a
- * chance of reopening.
+ * (statement-cache) and the statements of one event-loop turn committed together (group-commit).
+ * One connection: better-sqlite3 is synchronous, so a pool adds nothing but a chance of reopening.
  */
 function openSqlite(file: string): Db {
   if (file !== ':memory:') privateFile(file);
   return knexFactory({
-    client: 'better-sqlite3',
+    client: GroupCommitSqliteClient as unknown as typeof knexFactory.Client,
     connection: { filename: file },
     useNullAsDefault: true,
     pool: {
