@@ -110,6 +110,14 @@ function noteWrite(state: ConnectionState): void {
  * commit the open group, then run as before: nothing changes inside a transaction.
  */
 export class GroupCommitSqliteClient extends KnexBetterSqliteClient {
+  declare config: Knex.Config;
+
+  constructor(config: Knex.Config) {
+    super(config);
+    // Knex keeps the config it was given; migrations tell SQLite apart by its client's name.
+    this.config = { ...config, client: 'better-sqlite3' };
+  }
+
   override runner(builder: unknown): unknown {
     return new GroupCommitRunner(this, builder);
   }
