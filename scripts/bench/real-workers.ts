@@ -18,23 +18,19 @@
  * Workers run with WORKER_SANDBOX=none for the main figures. Default log level (info) everywhere,
  * logs to /dev/null: what a deployment pays.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDb } from '../../server/db/knex';
-import type { DatabaseTarget } from '../../server/db/target';
-import { createBenchDatabase, type BenchStore } from './database';
-import { percentile } from './load';
-import { deletePrefix, freePort, peakRssMb, startOrchestrator, stopOrchestrator } from './orchestrator-process';
-import { seedDatabase } from './seed';
-import { sendEvents } from './send-events';
 import { chooseSpawnPath } from '../../worker/cli-spawn';
+import type { BenchStore } from './database';
 import { bracketed, runFloor } from './floor-bracket';
+import { percentile } from './load';
+import { peakRssMb } from './orchestrator-process';
+import { cpuOf, rssMb, send, sleep, startSystem, waitFinished, type System } from './real-system';
 import { cpuMsOf, type FloorResult } from './spawn-floor';
 import { writeStandIn } from './stand-in';
 import { startLatencies } from './start-stages';
+import { streaming, type StreamResult } from './streaming';
 
 export interface RealWorkerOptions {
   store: BenchStore;
@@ -94,135 +90,10 @@ export interface RealWorkerResult {
   streaming?: StreamResult;
 }
 
-export interface StreamResult {
-  runs: number;
-  lines: number;
-  linesInOrder: boolean;
-  problems: string[];
-  followed: number;
-  followedLines: number;
-  lineP50Ms: number;
-  lineP99Ms: number;
-  orchestratorCpuMsPerLine: number;
-  workerCpuMsPerLine: number;
-}
+export type { StreamResult };
 
-const KEYS = {
-  MASTER_KEY: 'c'.repeat(64),
-  TEAM_API_KEY: `bench_team_key_${randomBytes(8).toString('hex')}`,
-  WORKER_TOKEN: `bench_worker_token_${randomBytes(8).toString('hex')}`,
-};
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const r2 = (v: number) => Math.round(v * 100) / 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface System {
-  orchestrator: ChildProcess;
-  workers: ChildProcess[];
-  httpUrl: string;
-  target: DatabaseTarget;
-  eventTypes: { instant: string[]; hold: string; stream: string };
-  stop(): Promise<void>;
-}
-
-/** A seeded database, the orchestrator, `workers` real workers (each registered) on one Redis prefix. */
-async function startSystem(o: RealWorkerOptions, s: { subscriptions: number; workers: number; slots: number; sandbox: 'none' | 'bwrap'; cli: string; workRoot: string }): Promise<System> {
-  const database = await createBenchDatabase(o.store, 'workers');
-  const prefix = `pc-bench-w-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const { eventTypes } = await seedDatabase(database.target, 10, s.subscriptions);
-  const db = openDb(database.target);
-  const now = new Date().toISOString();
-  // ~8 KiB of persona text, like a real persona's instructions: the prompt the floor sends too.
-  await db('personas').update({ system_prompt: 'You answer benchmark events. '.repeat(280) });
-  const special = { hold: 'bench_hold', stream: 'bench_stream' };
-  for (const [kind, eventType] of Object.entries(special)) {
-    const id = randomUUID();
-    await db('personas').insert({ id, name: `Bench ${kind}`, description: kind, enabled: true, max_concurrent: 100_000, model_profile: `bench-${kind}`, created_at: now, updated_at: now });
-    await db('event_subscriptions').insert({ id: randomUUID(), persona_id: id, event_type: eventType, source_filter: null, enabled: true, created_at: now, updated_at: now });
-  }
-  await db.destroy();
-  const [httpPort, wsPort] = [await freePort(), await freePort()];
-  const orchestrator = await startOrchestrator({
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...KEYS, ...database.env, REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: prefix, HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), HOST: '127.0.0.1',
-    CLAUDE_TOKEN: 'sk-ant-api03-bench-token-never-sent', RETENTION_DAYS: '0',
-    ...(process.env.BENCH_ORCHESTRATOR_DEBUG ? { DEBUG: process.env.BENCH_ORCHESTRATOR_DEBUG } : {}),
-  }, httpPort);
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const workerMain = path.join(__dirname, '..', '..', 'worker', 'main.js');
-  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const workers = Array.from({ length: s.workers }, (_v, i) => spawn(process.execPath, [...nodeArgs, workerMain], {
-    env: {
-      PATH: process.env.PATH, HOME: process.env.HOME, ORCHESTRATOR_URL: `ws://127.0.0.1:${wsPort}`, WORKER_TOKEN: KEYS.WORKER_TOKEN,
-      WORKER_ID: `bench-real-${i}`, WORKER_SLOTS: String(s.slots), CLAUDE_BIN: s.cli, WORKER_SANDBOX: s.sandbox, WORK_DIR_ROOT: s.workRoot,
-      SHUTDOWN_GRACE_MS: '5000',
-    },
-    stdio: ['ignore', process.env.BENCH_WORKER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
-  }));
-  const stop = async () => {
-    await Promise.all(workers.map(async (w) => {
-      if (w.exitCode !== null || w.signalCode !== null) return;
-      const exited = new Promise((r) => w.once('exit', r));
-      w.kill('SIGTERM');
-      const t = setTimeout(() => w.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    }));
-    await stopOrchestrator(orchestrator);
-    await deletePrefix(o.redisUrl, prefix);
-    await database.dispose();
-  };
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const status = await fetch(`${httpUrl}/api/status`, { headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}` } }).then((r) => r.json() as Promise<{ workers?: unknown[] }>);
-      if ((status.workers?.length ?? 0) >= s.workers) break;
-      if (Date.now() > deadline) throw new Error(`bench: only ${status.workers?.length ?? 0} of ${s.workers} workers registered within 30 s`);
-      await sleep(100);
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { orchestrator, workers, httpUrl, target: database.target, eventTypes: { instant: eventTypes, ...special }, stop };
-}
-
-const send = (url: string, types: string[], count: number, rate: number, concurrency: number): Promise<string[]> =>
-  sendEvents(url, KEYS.TEAM_API_KEY, types, count, rate, concurrency);
-
-/**
- * Waits until `total` executions have finished; throws if any did not complete, unless
- * `tolerate` (then answers how many did not, and the first reason).
- */
-async function waitFinished(target: DatabaseTarget, total: number, timeoutMs: number, tolerate = false): Promise<{ failed: number; reason?: string }> {
-  const db = openDb(target);
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rows = (await db('executions').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
-      const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-      const finished = (by.completed ?? 0) + (by.failed ?? 0) + (by.cancelled ?? 0);
-      const failed = (by.failed ?? 0) + (by.cancelled ?? 0);
-      if (failed > 0 && (!tolerate || finished >= total)) {
-        const bad = (await db('executions').whereIn('status', ['failed', 'cancelled']).first('error', 'status')) as { error: string | null; status: string };
-        const reason = `${bad.status}: ${bad.error ?? ''}`;
-        if (!tolerate) throw new Error(`bench: ${failed} run(s) did not complete (first: ${reason})`);
-        return { failed, reason };
-      }
-      if (finished >= total) return { failed: 0 };
-      if (Date.now() > deadline) throw new Error(`bench: ${finished} of ${total} runs finished within ${timeoutMs} ms`);
-      await sleep(25);
-    }
-  } finally {
-    await db.destroy();
-  }
-}
-
-const cpuOf = (procs: ChildProcess[]) => procs.reduce((sum, p) => sum + cpuMsOf(p.pid!), 0);
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
 
 /** Flat out; `workerCpuMsPerRun` is the workers' whole CPU per run here (bracketed() subtracts the floor's). */
 async function flatOut(sys: System, runs: number, done: { n: number }): Promise<FlatOut> {
@@ -264,91 +135,6 @@ async function busyRss(sys: System, slots: number, done: { n: number }): Promise
   const rss = sys.workers.map((w) => rssMb(w.pid!));
   await waitFinished(sys.target, done.n, 60_000);
   return rss;
-}
-
-interface Follower {
-  latencies: number[];
-  closed: Promise<void>;
-}
-
-/** An SSE follower: the latency of each live line (received − printed by the stand-in). */
-async function follow(url: string, executionId: string): Promise<Follower> {
-  const res = await fetch(`${url}/api/executions/${executionId}/stream`, { headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}` } });
-  if (!res.ok || !res.body) throw new Error(`bench: follow ${executionId}: ${res.status}`);
-  const connectedAt = Date.now();
-  const latencies: number[] = [];
-  const closed = (async () => {
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
-      const now = Date.now() + (performance.now() % 1);
-      buf += decoder.decode(part, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.startsWith('data:')) continue;
-        const m = /line \d+ (\d+)[.,](\d+)/.exec(line);
-        if (!m) continue;
-        const printed = Number(m[1]) * 1000 + Number(`0.${m[2]}`) * 1000;
-        if (printed > connectedAt + 200) latencies.push(now - printed); // live lines only, not the replay
-      }
-    }
-  })().catch(() => undefined); // the orchestrator stopping under a follower ends its stream: what it got counts
-  return { latencies, closed };
-}
-
-async function streaming(o: RealWorkerOptions, cli: string, workRoot: string): Promise<StreamResult> {
-  const sys = await startSystem(o, { subscriptions: 10, workers: o.streamWorkers, slots: 50, sandbox: 'none', cli, workRoot });
-  try {
-    const w0 = cpuOf(sys.workers);
-    const o0 = cpuMsOf(sys.orchestrator.pid!);
-    const eventIds = await send(sys.httpUrl, [sys.eventTypes.stream], o.streamRuns, 0, 32);
-    const db = openDb(sys.target);
-    let executionIds: string[] = [];
-    try {
-      const deadline = Date.now() + 30_000;
-      while (executionIds.length < o.streamRuns && Date.now() < deadline) {
-        executionIds = (await db('executions').whereIn('event_id', eventIds).select('id')).map((r: { id: string }) => r.id);
-        if (executionIds.length < o.streamRuns) await sleep(100);
-      }
-    } finally {
-      await db.destroy();
-    }
-    const followers = await Promise.all(executionIds.slice(0, o.followers).map((id) => follow(sys.httpUrl, id)));
-    const outcome = await waitFinished(sys.target, o.streamRuns, o.streamSeconds * 1000 + 120_000, true);
-    const orchestratorCpu = cpuMsOf(sys.orchestrator.pid!) - o0;
-    const workerCpu = cpuOf(sys.workers) - w0;
-    await Promise.race([Promise.all(followers.map((f) => f.closed)), sleep(10_000)]);
-    // Every line stored, in order, once.
-    const expected = o.linesPerSec * o.streamSeconds;
-    const problems: string[] = outcome.failed ? [`${outcome.failed} run(s) did not complete (first: ${outcome.reason})`] : [];
-    let lines = 0;
-    for (const id of executionIds) {
-      // Through the API, as a user reads it (the stored text may be sealed at rest).
-      const res = await fetch(`${sys.httpUrl}/api/executions/${id}`, { headers: { Authorization: `Bearer ${KEYS.TEAM_API_KEY}` } });
-      const rows = ((await res.json()) as { output: Array<{ seq: number; text: string }> }).output;
-      let want = 0;
-      rows.forEach((row, i) => {
-        if (Number(row.seq) !== i && problems.length < 5) problems.push(`${id}: seq ${row.seq} at position ${i}`);
-        const m = /^line (\d+) /.exec(row.text);
-        if (!m) return;
-        if (Number(m[1]) !== want && problems.length < 5) problems.push(`${id}: line ${m[1]} where ${want} was due`);
-        want = Number(m[1]) + 1;
-        lines += 1;
-      });
-      if (want !== expected && problems.length < 5) problems.push(`${id}: ${want} of ${expected} lines`);
-    }
-    const all = followers.flatMap((f) => f.latencies).sort((a, b) => a - b);
-    return {
-      runs: o.streamRuns, lines, linesInOrder: problems.length === 0 && lines === expected * o.streamRuns, problems,
-      followed: followers.length, followedLines: all.length, lineP50Ms: r1(percentile(all, 50)), lineP99Ms: r1(percentile(all, 99)),
-      orchestratorCpuMsPerLine: Number((orchestratorCpu / Math.max(1, lines)).toFixed(3)),
-      workerCpuMsPerLine: Number((workerCpu / Math.max(1, lines)).toFixed(3)),
-    };
-  } finally {
-    await sys.stop();
-  }
 }
 
 export async function runRealWorkerBench(o: RealWorkerOptions, progress: (line: string) => void): Promise<RealWorkerResult> {
