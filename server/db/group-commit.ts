@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 const KnexBetterSqliteClient = require('knex/lib/dialects/better-sqlite3') as new (config: Knex.Config) => {
   runner(builder: unknown): unknown;
   _query(conn: unknown, obj: unknown): Promise<unknown>;
+  destroyRawConnection(conn: unknown): Promise<unknown>;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const KnexRunner = require('knex/lib/execution/runner') as new (client: unknown, builder: unknown) => {
@@ -120,6 +121,13 @@ export class GroupCommitSqliteClient extends KnexBetterSqliteClient {
 
   override runner(builder: unknown): unknown {
     return new GroupCommitRunner(this, builder);
+  }
+
+  /** Closing the store (shutdown) commits the open group first: its callers are answered, nothing is lost. */
+  override async destroyRawConnection(conn: SqliteConnection): Promise<unknown> {
+    const state = states.get(conn);
+    if (state?.group) commitGroup(conn, state, state.group);
+    return super.destroyRawConnection(conn);
   }
 
   override async _query(conn: SqliteConnection, obj: CompiledQuery): Promise<unknown> {

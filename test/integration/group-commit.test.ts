@@ -85,6 +85,16 @@ describe('SQLite group commit', () => {
     expect(committedNames()).toEqual(['before 1', 'before 2', 'kept']);
   });
 
+  it('commits the open group when the store is closed in the same turn (shutdown loses nothing)', async () => {
+    const writes = outcomes([insert('one'), insert('two'), insert('three')]);
+    // Closed while the group is open: its queries have given the connection back and wait for the commit.
+    setImmediate(() => void db.destroy());
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await writes).toEqual(['ok', 'ok', 'ok']);
+    expect(committedNames()).toEqual(['one', 'two', 'three']);
+    db = openDb(path.join(dir, 'records.sqlite'));
+  });
+
   it('answers each write as it ended when the database is full: answered means committed, failed means absent', async () => {
     const pageSize = (observer.pragma('page_size', { simple: true }) as number);
     const pages = observer.pragma('page_count', { simple: true }) as number;
