@@ -17,6 +17,8 @@ interface SqliteConnection {
   readonly inTransaction: boolean;
   /** Prepared once per SQL text (statement-cache). */
   prepare(sql: string): { run(): unknown };
+  /** Knex's mark for a broken connection, destroyed by its pool instead of reused. */
+  __knex__disposed?: unknown;
 }
 
 /** A compiled query as Knex hands it to the dialect: `method` is absent for raw SQL such as `BEGIN;`. */
@@ -70,8 +72,14 @@ function commitGroup(conn: SqliteConnection, state: ConnectionState, group: Grou
     conn.prepare('COMMIT').run();
     group.settle();
   } catch (err) {
-    if (conn.inTransaction) conn.prepare('ROLLBACK').run();
     group.settle(err as Error);
+    try {
+      if (conn.inTransaction) conn.prepare('ROLLBACK').run();
+    } catch (rollbackErr) {
+      // Stuck inside the failed transaction: Knex's pool replaces a connection marked disposed
+      // (closing it rolls back) instead of letting later statements join a transaction never committed.
+      conn.__knex__disposed = rollbackErr;
+    }
   }
 }
 
