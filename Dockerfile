@@ -52,7 +52,7 @@ COPY --from=build /app/dist ./dist
 # Root on purpose: the worker itself never runs a CLI as root; it starts each run as an
 # unprivileged uid of its own per slot (WORKER_SANDBOX_UID_BASE + slot) inside its sandbox.
 USER root
-CMD ["node", "dist/worker/main.js"]
+CMD ["node", "--max-semi-space-size=8", "dist/worker/main.js"]
 
 # ---- orchestrator (last: the default target of a plain `docker build .`) -------------------------
 FROM runtime AS orchestrator

@@ -23,8 +23,8 @@ export interface ManagedChild {
  * only the supervisor, which then stops the children in order; a last-resort exit hook kills it if
  * the supervisor exits first.
  */
-export function startNodeChild(opts: { name: string; script: string; env: NodeJS.ProcessEnv }): ManagedChild {
-  const child = spawn(process.execPath, [opts.script], {
+export function startNodeChild(opts: { name: string; script: string; env: NodeJS.ProcessEnv; nodeFlags?: readonly string[] }): ManagedChild {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), opts.script], {
     env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig, ORCHESTRATOR_ENV_NAMES } from '../server/config';
 import { loadWorkerConfig, WORKER_ENV_NAMES } from '../worker/config';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags';
 import { bootstrapSecrets, dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { intVar, parseEnv } from '../shared/env-schema';
 import { loadEnv } from '../shared/env-sources';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
 /** Starts a worker and restarts it (with backoff) if it dies while the system is running. */
 function superviseWorker(name: string, env: NodeJS.ProcessEnv, attempt = 0): void {
   const startedAt = Date.now();
-  const worker = startNodeChild({ name, script: WORKER_SCRIPT, env });
+  const worker = startNodeChild({ name, script: WORKER_SCRIPT, env, nodeFlags: WORKER_NODE_FLAGS });
   say(`${name} pid ${worker.pid}`);
   workers.push(worker);
   void worker.exited.then((exit) => {

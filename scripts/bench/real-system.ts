@@ -15,6 +15,7 @@ import { deletePrefix, freePort, startOrchestrator, stopOrchestrator } from './o
 import { seedDatabase } from './seed';
 import { sendEvents } from './send-events';
 import { cpuMsOf } from './spawn-floor';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +59,7 @@ export async function startSystem(o: { store: BenchStore; redisUrl: string }, s:
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const workerMain = path.join(__dirname, '..', '..', 'worker', 'main.js');
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const workers = Array.from({ length: s.workers }, (_v, i) => spawn(process.execPath, [...nodeArgs, workerMain], {
+  const workers = Array.from({ length: s.workers }, (_v, i) => spawn(process.execPath, [...WORKER_NODE_FLAGS, ...nodeArgs, workerMain], {
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, ORCHESTRATOR_URL: `ws://127.0.0.1:${wsPort}`, WORKER_TOKEN: KEYS.WORKER_TOKEN,
       WORKER_ID: `bench-real-${i}`, WORKER_SLOTS: String(s.slots), CLAUDE_BIN: s.cli, WORKER_SANDBOX: s.sandbox, WORK_DIR_ROOT: s.workRoot,

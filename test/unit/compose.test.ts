@@ -317,7 +317,7 @@ describe('Dockerfile', () => {
       const cmd = cmdOf(stage);
       expect(cmd).toEqual(service.command);
       expect(cmd[0]).toBe('node');
-      expect(fs.existsSync(path.join(ROOT, cmd[1].replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
+      expect(fs.existsSync(path.join(ROOT, cmd[cmd.length - 1].replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
     }
     expect(read('Dockerfile')).not.toMatch(/npm run (orchestrator|worker)/);
     expect(read('Dockerfile')).not.toMatch(/dangerously-skip-permissions/);
