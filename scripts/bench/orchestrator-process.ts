@@ -35,14 +35,17 @@ export async function startOrchestrator(env: NodeJS.ProcessEnv, httpPort: number
   }
 }
 
-export async function stopOrchestrator(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if `child` (an orchestrator or a worker) has not exited within `killAfterMs`. */
+export async function stopProcess(child: ChildProcess, killAfterMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   await exited;
   clearTimeout(timer);
 }
+
+export const stopOrchestrator = (child: ChildProcess): Promise<void> => stopProcess(child, 20_000);
 
 /** A process's peak resident set in MB (VmHWM; Linux only, NaN elsewhere). */
 export function peakRssMb(pid: number): number {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { openDb } from '../../server/db/knex';
 import type { DatabaseTarget } from '../../server/db/target';
 import { createBenchDatabase, type BenchStore } from './database';
-import { deletePrefix, freePort, startOrchestrator, stopOrchestrator } from './orchestrator-process';
+import { deletePrefix, freePort, startOrchestrator, stopOrchestrator, stopProcess } from './orchestrator-process';
 import { seedDatabase } from './seed';
 import { sendEvents } from './send-events';
 import { cpuMsOf } from './spawn-floor';
@@ -68,14 +68,7 @@ export async function startSystem(o: { store: BenchStore; redisUrl: string }, s:
     stdio: ['ignore', process.env.BENCH_WORKER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   }));
   const stop = async () => {
-    await Promise.all(workers.map(async (w) => {
-      if (w.exitCode !== null || w.signalCode !== null) return;
-      const exited = new Promise((r) => w.once('exit', r));
-      w.kill('SIGTERM');
-      const t = setTimeout(() => w.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    }));
+    await Promise.all(workers.map((w) => stopProcess(w, 15_000)));
     await stopOrchestrator(orchestrator);
     await deletePrefix(o.redisUrl, prefix);
     await database.dispose();
