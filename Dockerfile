@@ -67,4 +67,4 @@ VOLUME ["/app/data"]
 # /health answers 503 (with the reason) until the orchestrator is ready, e.g. while Redis is unreachable.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 3001) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "dist/server/main.js"]
+CMD ["node", "--max-semi-space-size=8", "dist/server/main.js"]

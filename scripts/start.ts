@@ -12,7 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig, ORCHESTRATOR_ENV_NAMES } from '../server/config';
 import { loadWorkerConfig, WORKER_ENV_NAMES } from '../worker/config';
-import { WORKER_NODE_FLAGS } from '../worker/node-flags';
+import { ORCHESTRATOR_NODE_FLAGS, WORKER_NODE_FLAGS } from '../shared/node-flags';
 import { bootstrapSecrets, dataDirFor, SECRETS_FILE_NAME } from '../server/secrets-file';
 import { intVar, parseEnv } from '../shared/env-schema';
 import { loadEnv } from '../shared/env-sources';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   childEnv.LOG_FORMAT = resolveLogFormat(config.logFormat ?? 'auto', { isTTY: Boolean(process.stdout.isTTY), production: config.nodeEnv === 'production' });
   workerEnv.LOG_FORMAT = childEnv.LOG_FORMAT;
 
-  orchestrator = startNodeChild({ name: 'orchestrator', script: ORCHESTRATOR_SCRIPT, env: childEnv });
+  orchestrator = startNodeChild({ name: 'orchestrator', script: ORCHESTRATOR_SCRIPT, env: childEnv, nodeFlags: ORCHESTRATOR_NODE_FLAGS });
   say(`orchestrator pid ${orchestrator.pid}`);
   void orchestrator.exited.then((exit) => {
     if (stopping) return;

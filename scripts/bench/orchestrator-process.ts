@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import IORedis from 'ioredis';
+import { ORCHESTRATOR_NODE_FLAGS } from '../../shared/node-flags';
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -18,12 +19,13 @@ export function freePort(): Promise<number> {
 
 /**
  * `npm run orchestrator` (dist/server/main.js) in its own process, so its peak RSS is its own;
- * resolves once `/health` answers. `BENCH_NODE_ARGS` adds node flags (e.g. `--cpu-prof`).
+ * resolves once `/health` answers. Started with ORCHESTRATOR_NODE_FLAGS, as deployed; `BENCH_NODE_ARGS`
+ * adds node flags (e.g. `--cpu-prof`).
  */
 export async function startOrchestrator(env: NodeJS.ProcessEnv, httpPort: number): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const main = path.join(__dirname, '..', '..', 'server', 'main.js');
-  const child = spawn(process.execPath, [...nodeArgs, main], { env, stdio: ['ignore', process.env.BENCH_ORCHESTRATOR_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...ORCHESTRATOR_NODE_FLAGS, ...nodeArgs, main], { env, stdio: ['ignore', process.env.BENCH_ORCHESTRATOR_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   let exited = false;
   child.once('exit', () => (exited = true));
   const deadline = Date.now() + 60_000;

@@ -15,7 +15,7 @@ import { deletePrefix, freePort, startOrchestrator, stopOrchestrator, stopProces
 import { seedDatabase } from './seed';
 import { sendEvents } from './send-events';
 import { cpuMsOf } from './spawn-floor';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { WORKER_NODE_FLAGS } from '../../shared/node-flags';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
