@@ -74,8 +74,8 @@ export function spawnCli(via: SpawnPath, command: string, args: readonly string[
   if (via === 'node') {
     return nodeSpawn(command, [...args], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...opts.extraFds] });
   }
-  const { lib } = native();
-  if (!lib) throw new Error(`posix_spawn is not available here: ${native().problem}`);
+  const { lib, problem } = native();
+  if (!lib) throw new Error(`posix_spawn is not available here: ${problem}`);
   return posixSpawn(lib, command, args, opts);
 }
 

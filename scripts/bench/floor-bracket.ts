@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { r2 } from './load';
 import type { FlatOut } from './real-workers';
 import type { FloorRequest, FloorResult } from './spawn-floor';
-
-const r2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Two floor measurements as one (the machine's load drifts: the phase between them is what they bracket). */
 function meanFloor(a: FloorResult, b: FloorResult): FloorResult {

@@ -1,4 +1,5 @@
 /** Load generation and figures for the benchmark. */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadOptions {
   /** One orchestrator's API, or several (event i goes to baseUrl[i % n], as a round-robin balancer would). */
@@ -11,6 +12,10 @@ export interface LoadOptions {
   concurrency: number;
 }
 
+/** Rounded to one or two decimals, as the figures are printed. */
+export const r1 = (v: number): number => Math.round(v * 10) / 10;
+export const r2 = (v: number): number => Math.round(v * 100) / 100;
+
 /** Nearest-rank percentile of ascending values. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -21,7 +26,25 @@ export async function waitUntil(probe: () => boolean, what: string, timeoutMs: n
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
+  }
+}
+
+/**
+ * POST /api/events. A request reset before any answer is sent again (up to 3 times): that is a kept-alive
+ * connection the server closed with the request unread (its keep-alive timer fires late when a slow
+ * machine is overloaded, as the bwrap phase can make it), so the event was not accepted.
+ */
+async function postEvent(url: string, apiKey: string, body: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(`${url}/api/events`, {
+        method: 'POST', body, headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+      });
+    } catch (err) {
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw err;
+    }
   }
 }
 
@@ -39,13 +62,10 @@ export async function sendEvents(o: LoadOptions): Promise<string[]> {
       const i = next++;
       if (o.rate > 0) {
         const due = start + (i * 1000) / o.rate - performance.now();
-        if (due > 0) await new Promise((r) => setTimeout(r, due));
+        if (due > 0) await sleep(due);
       }
-      const res = await fetch(`${bases[i % bases.length]}/api/events`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${o.teamApiKey}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ eventType: o.eventTypes[i % o.eventTypes.length], sourceType: 'bench', sourceId: 'bench/load', payload: { i } }),
-      });
+      const body = JSON.stringify({ eventType: o.eventTypes[i % o.eventTypes.length], sourceType: 'bench', sourceId: 'bench/load', payload: { i } });
+      const res = await postEvent(bases[i % bases.length], o.teamApiKey, body);
       if (res.status !== 202) throw new Error(`bench: POST /api/events answered ${res.status}: ${await res.text()}`);
       ids[i] = ((await res.json()) as { id: string }).id;
     }

@@ -8,16 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openDb } from '../../server/db/knex';
 import type { DatabaseTarget } from '../../server/db/target';
 import { createBenchDatabase, type BenchStore } from './database';
+import { sendEvents } from './load';
 import { deletePrefix, freePort, startOrchestrator, stopOrchestrator, stopProcess } from './orchestrator-process';
 import { seedDatabase } from './seed';
-import { sendEvents } from './send-events';
 import { cpuMsOf } from './spawn-floor';
 import { WORKER_NODE_FLAGS } from '../../shared/node-flags';
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const KEYS = {
   MASTER_KEY: 'c'.repeat(64),
@@ -89,7 +88,7 @@ export async function startSystem(o: { store: BenchStore; redisUrl: string }, s:
 }
 
 export const send = (url: string, types: string[], count: number, rate: number, concurrency: number): Promise<string[]> =>
-  sendEvents(url, KEYS.TEAM_API_KEY, types, count, rate, concurrency);
+  sendEvents({ baseUrl: url, teamApiKey: KEYS.TEAM_API_KEY, eventTypes: types, count, rate, concurrency });
 
 /**
  * Waits until `total` executions have finished; throws if any did not complete, unless

@@ -21,12 +21,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chooseSpawnPath } from '../../worker/cli-spawn';
 import type { BenchStore } from './database';
 import { bracketed, runFloor } from './floor-bracket';
-import { percentile } from './load';
+import { percentile, r1, r2 } from './load';
 import { peakRssMb } from './orchestrator-process';
-import { cpuOf, rssMb, send, sleep, startSystem, waitFinished, type System } from './real-system';
+import { cpuOf, rssMb, send, startSystem, waitFinished, type System } from './real-system';
 import { cpuMsOf, type FloorResult } from './spawn-floor';
 import { writeStandIn } from './stand-in';
 import { startLatencies } from './start-stages';
@@ -92,8 +93,6 @@ export interface RealWorkerResult {
 
 export type { StreamResult };
 
-const r1 = (v: number) => Math.round(v * 10) / 10;
-const r2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Flat out; `workerCpuMsPerRun` is the workers' whole CPU per run here (bracketed() subtracts the floor's). */
 async function flatOut(sys: System, runs: number, done: { n: number }): Promise<FlatOut> {

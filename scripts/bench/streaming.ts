@@ -4,13 +4,12 @@
  * through the API and checked (seq without gap, lines in order), and an SSE follower on `followers`
  * of them times each live line (received − printed by the stand-in).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openDb } from '../../server/db/knex';
-import { percentile } from './load';
-import { cpuOf, KEYS, send, sleep, startSystem, waitFinished } from './real-system';
+import { percentile, r1 } from './load';
+import { cpuOf, KEYS, send, startSystem, waitFinished } from './real-system';
 import type { RealWorkerOptions } from './real-workers';
 import { cpuMsOf } from './spawn-floor';
-
-const r1 = (v: number) => Math.round(v * 10) / 10;
 
 export interface StreamResult {
   runs: number;
