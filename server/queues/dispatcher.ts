@@ -80,14 +80,28 @@ export class Dispatcher {
     await this.pool?.close();
   }
 
+  /**
+   * A job holds until its run ends, but nothing of the hand-out is kept meanwhile: Node keeps every
+   * local of an async function alive until the function returns, so the wait for the end is not in
+   * handOut's frame (the prompt and the env would otherwise live as long as the run, and be copied
+   * out of the young generation by every scavenge while they do).
+   */
   private async process(job: Job<ExecutionJob>, token?: string): Promise<string> {
+    const handed = await this.handOut(job, token);
+    return typeof handed === 'string' ? handed : this.waitForEnd(handed);
+  }
+
+  private async waitForEnd(run: Run): Promise<string> {
+    await run.done;
+    return 'finished';
+  }
+
+  /** Claims the run and hands it to a worker; answers the run once its worker accepted it, else the job's result. */
+  private async handOut(job: Job<ExecutionJob>, token?: string): Promise<string | Run> {
     const { db, tracker, registry, logger } = this.deps;
     const executionId = job.data.executionId;
     const existing = tracker.get(executionId);
-    if (existing) {
-      await existing.done;
-      return 'finished';
-    }
+    if (existing) return existing;
     const execution = await executions.getExecution(db, executionId);
     if (!execution || execution.status === 'completed' || execution.status === 'failed' || execution.status === 'cancelled') return 'skipped';
     if (execution.status === 'running') return this.adoptOrLeave(execution);
@@ -142,7 +156,7 @@ export class Dispatcher {
     }
     const claimed: Execution = { ...execution, status: 'running', workerId, startedAt, timeoutMs, updatedAt: startedAt };
     try {
-      return await this.assignAndWait(job, token, claimed, run, assignment);
+      return await this.handOver(job, token, claimed, run, assignment);
     } catch (err) {
       // Delayed, or failed after giving the run back (untracked): BullMQ retries the job.
       if (err instanceof DelayedError || !tracker.get(executionId)) throw err;
@@ -159,18 +173,17 @@ export class Dispatcher {
    * the run unless a live instance owns it (its worker re-attached there), in which case the run
    * lives on there and this job is done.
    */
-  private async adoptOrLeave(execution: Execution): Promise<string> {
+  private async adoptOrLeave(execution: Execution): Promise<string | Run> {
     const { tracker, registry, owners } = this.deps;
     if (owners && !(await owners.claimIfOrphan(execution.id))) return 'owned_elsewhere';
     const workerHere = registry.findRunning(execution.id) === execution.workerId;
-    await (await tracker.adopt(execution, { workerHere })).done;
-    return 'finished';
+    return tracker.adopt(execution, { workerHere });
   }
 
-  /** Hands the assignment to the worker the row was claimed for, and waits for the end. */
-  private async assignAndWait(
+  /** Hands the assignment to the worker the row was claimed for; answers the run once the worker has it. */
+  private async handOver(
     job: Job<ExecutionJob>, token: string | undefined, execution: Execution, run: Run, assignment: { payload: AssignPayload; secrets: string[] },
-  ): Promise<string> {
+  ): Promise<string | Run> {
     const { db, tracker, logger } = this.deps;
     const executionId = execution.id;
     const workerId = run.workerId!;
@@ -193,8 +206,7 @@ export class Dispatcher {
       // Cancelled (or timed out) while the worker was being told: it has the run now, tell it again.
       if (run.cancelRequested || run.timedOut) this.deps.gateway.cancel(workerId, { executionId, reason: run.timedOut ? 'timeout' : 'cancelled' });
     }
-    await run.done;
-    return 'finished';
+    return run;
   }
 
   /** Puts the job back in Redis, delayed; BullMQ requires throwing DelayedError after moving it. */
