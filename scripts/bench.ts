@@ -28,6 +28,9 @@
  * `--paced-rate`/s, with each of `--real-subscriptions`), busy-slot RSS, the sandbox floor and the
  * workers under bwrap (`--sandbox-floor false` to skip), and the streaming load (`--stream-runs N`
  * runs × `--stream-seconds` s on 4 workers, `--followers` SSE followers; 0 runs to skip).
+ * Then the design's floor (scripts/bench/design-floor.ts; `--design-floor N` runs flat out and
+ * `--design-floor-paced N` at `--paced-rate`/s, 0 to skip): Express, two BullMQ hops, socket.io and the
+ * run's SQLite statements measured bare, each in a process of its own, beside the orchestrator's figure.
  *
  * A benchmark, not a test: it never fails on its figures. Needs a built dist/ and a Redis (REDIS_URL).
  */
@@ -37,6 +40,7 @@ import IORedis from 'ioredis';
 import { loadEnv } from '../shared/env-sources';
 import { runAuditBench } from './bench/audit';
 import { describeStore, parseBenchStore } from './bench/database';
+import { describeDesignFloor, runDesignFloor } from './bench/design-floor';
 import { runRealWorkerBench, type RealWorkerOptions } from './bench/real-workers';
 import { describeRealWorkers } from './bench/real-workers-report';
 import { runRetentionBench } from './bench/retention';
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
       'stream-seconds': { type: 'string', default: '30' },
       followers: { type: 'string', default: '20' },
       retention: { type: 'string', default: '5000' },
+      'design-floor': { type: 'string', default: '4000' },
+      'design-floor-paced': { type: 'string', default: '300' },
     },
   });
   const store = parseBenchStore(values.database!);
@@ -163,7 +169,17 @@ async function main(): Promise<void> {
   };
   const workers = real.runs > 0 ? await runRealWorkerBench(real, (line) => process.stdout.write(`\n${line}\n`)) : undefined;
   if (workers) process.stdout.write(`\nper-run cost, real workers (stand-in CLI):\n${describeRealWorkers(workers, real)}\n`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, retention, sandbox, workers }, null, 2)}\n`);
+  const floorRuns = Number(values['design-floor']);
+  const designFloor = floorRuns > 0 ? await runDesignFloor({ runs: floorRuns, redisUrl }) : undefined;
+  const pacedFloorRuns = Number(values['design-floor-paced']);
+  const pacedDesignFloor = pacedFloorRuns > 0 ? await runDesignFloor({ runs: pacedFloorRuns, redisUrl, gapMs: 1000 / real.pacedRate }) : undefined;
+  if (designFloor || pacedDesignFloor) {
+    process.stdout.write('\nthe design\'s floor (its parts bare, nothing of ours around them; orchestrator CPU per run):\n');
+    if (designFloor) process.stdout.write(`${describeDesignFloor('  16 in flight', designFloor, workers?.flatOut.orchestratorCpuMsPerRun)}\n`);
+    const paced = workers?.paced[0]?.orchestratorCpuMsPerRun;
+    if (pacedDesignFloor) process.stdout.write(`${describeDesignFloor(`  paced ${real.pacedRate}/s`, pacedDesignFloor, paced)}\n`);
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, retention, sandbox, workers, designFloor, pacedDesignFloor }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {
