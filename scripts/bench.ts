@@ -40,7 +40,7 @@ import IORedis from 'ioredis';
 import { loadEnv } from '../shared/env-sources';
 import { runAuditBench } from './bench/audit';
 import { describeStore, parseBenchStore } from './bench/database';
-import { describeDesignFloor, runDesignFloor } from './bench/design-floor';
+import { describeDesignFloor, describeDesignFloorLatency, runDesignFloor } from './bench/design-floor';
 import { runRealWorkerBench, type RealWorkerOptions } from './bench/real-workers';
 import { describeRealWorkers } from './bench/real-workers-report';
 import { runRetentionBench } from './bench/retention';
@@ -177,7 +177,10 @@ async function main(): Promise<void> {
     process.stdout.write('\nthe design\'s floor (its parts bare, nothing of ours around them; orchestrator CPU per run):\n');
     if (designFloor) process.stdout.write(`${describeDesignFloor('  16 in flight', designFloor, workers?.flatOut.orchestratorCpuMsPerRun)}\n`);
     const paced = workers?.paced[0]?.orchestratorCpuMsPerRun;
-    if (pacedDesignFloor) process.stdout.write(`${describeDesignFloor(`  paced ${real.pacedRate}/s`, pacedDesignFloor, paced)}\n`);
+    if (pacedDesignFloor) {
+      process.stdout.write(`${describeDesignFloor(`  paced ${real.pacedRate}/s`, pacedDesignFloor, paced)}\n`);
+      process.stdout.write(`${describeDesignFloorLatency(pacedDesignFloor, workers?.paced[0]?.startP50Ms)}\n`);
+    }
   }
   if (values.json) process.stdout.write(`${JSON.stringify({ results, audit, retention, sandbox, workers, designFloor, pacedDesignFloor }, null, 2)}\n`);
 }

@@ -7,7 +7,9 @@
  * system from /proc/self/stat) over `runs` after a warm-up, 16 in flight — or paced, one run every
  * `gapMs` (as the paced phase of the real-worker bench) — the counterparts (HTTP client, socket.io
  * client) in another process so their CPU is not counted. The sum is a lower bound for the
- * orchestrator's CPU per run as long as it is built from these parts.
+ * orchestrator's CPU per run as long as it is built from these parts. Paced, each part's time on an
+ * event's way to its CLI is measured too (p50 after the warm-up): the POST answered (client side), a job
+ * added → its processor called, the assignment emitted → its ack, the statements up to the run's claim.
  *
  *   node dist/scripts/bench/design-floor.js '{"part":"http","runs":4000}'
  *
@@ -48,12 +50,16 @@ export interface PartResult {
   part: Part;
   runs: number;
   cpuMsPerRun: number;
+  /** The part's time on an event's way to its CLI, p50 over the measured runs. */
+  p50Ms: number;
 }
 
 export interface DesignFloor {
   parts: PartResult[];
   /** http + 2 × bullmq + socketio + sqlite. */
   totalCpuMsPerRun: number;
+  /** The same sum of the parts' p50 times. */
+  totalP50Ms: number;
 }
 
 const IN_FLIGHT = 16;
@@ -61,20 +67,43 @@ const WARM_UP = 500;
 /** The bench personas' prompt: 8 KiB of instructions plus the fixed parts, with the contract's `–` (a two-byte string). */
 const PROMPT = `# Persona: Bench – ${'Do the thing carefully. '.repeat(500)}`;
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const nowMs = () => performance.now();
+
+interface Meter {
+  /** One run done; the first WARM_UP are the warm-up. */
+  tick(): void;
+  /** A run's time in the part, kept once the warm-up is over. */
+  took(ms: number): void;
+  /** Replaces the kept times (the HTTP client measures them in its own process). */
+  times: number[];
+  done: Promise<PartResult>;
+}
+
 /** Counts runs; measures this process's CPU from the end of the warm-up to the last run. */
-function meter(runs: number, part: Part): { tick(): void; done: Promise<PartResult> } {
+function meter(runs: number, part: Part): Meter {
   let n = 0;
   let cpu0 = 0;
-  let finish!: (r: PartResult) => void;
-  const done = new Promise<PartResult>((resolve) => (finish = resolve));
-  return {
+  let cpuMsPerRun = 0;
+  let finish!: () => void;
+  const ended = new Promise<void>((resolve) => (finish = resolve));
+  const m: Meter = {
+    times: [],
     tick() {
       n += 1;
       if (n === WARM_UP) cpu0 = cpuMsOf('self');
-      if (n === WARM_UP + runs) finish({ part, runs, cpuMsPerRun: Math.round(((cpuMsOf('self') - cpu0) / runs) * 1000) / 1000 });
+      if (n === WARM_UP + runs) {
+        cpuMsPerRun = round3((cpuMsOf('self') - cpu0) / runs);
+        finish();
+      }
     },
-    done,
+    took(ms) {
+      if (n >= WARM_UP) m.times.push(ms);
+    },
+    done: ended.then(() => ({ part, runs, cpuMsPerRun, p50Ms: round3(median(m.times)) })),
   };
+  return m;
 }
 
 /**
@@ -93,11 +122,14 @@ async function inFlight(total: number, one: (i: number) => Promise<unknown>, gap
   }
 }
 
-function counterpart(req: Request): Promise<void> {
-  const child = spawn(process.execPath, [__filename, JSON.stringify(req)], { stdio: ['ignore', 'ignore', 'inherit'] });
+/** Runs the other side of a part in a process of its own; answers the last line it printed. */
+function counterpart(req: Request): Promise<string> {
+  const child = spawn(process.execPath, [__filename, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${req.part} exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`${req.part} exited with ${code}`))));
   });
 }
 
@@ -115,19 +147,24 @@ async function httpPart(runs: number, gapMs: number): Promise<PartResult> {
   const port = (server.address() as { port: number }).port;
   const client = counterpart({ part: 'http-client', runs: WARM_UP + runs, port, gapMs });
   const result = await m.done;
-  await client;
+  const { times } = JSON.parse(await client) as { times: number[] };
   server.close();
-  return result;
+  return { ...result, p50Ms: round3(median(times.slice(WARM_UP))) };
 }
 
-async function httpClient(total: number, port: number, gapMs: number): Promise<void> {
+/** Posts the events; answers each request's time, in the order they were sent. */
+async function httpClient(total: number, port: number, gapMs: number): Promise<{ times: number[] }> {
   const body = JSON.stringify({ eventType: 'bench', payload: { text: 'x'.repeat(200), n: 1 } });
-  await inFlight(total, async () => {
+  const times: number[] = [];
+  await inFlight(total, async (i) => {
+    const t0 = nowMs();
     const res = await fetch(`http://127.0.0.1:${port}/api/events`, {
       method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
     });
     await res.arrayBuffer();
+    times[i] = nowMs() - t0;
   }, gapMs);
+  return { times };
 }
 
 /** A BullMQ job added, taken by a Worker in the same process and completed (removed on completion, as `events`). */
@@ -136,7 +173,12 @@ async function bullmqPart(runs: number, redisUrl: string, gapMs: number): Promis
   const opts = { connection: redisConnection(redisUrl), prefix: `pc-design-floor-${process.pid}` };
   const queue = new Queue('floor', { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } });
   const waiting = new Map<string, () => void>();
-  const worker = new Worker('floor', async () => 'done', { ...opts, concurrency: 32 });
+  const added = new Map<string, number>();
+  const worker = new Worker('floor', async (job) => {
+    m.took(nowMs() - added.get(job.id!)!);
+    added.delete(job.id!);
+    return 'done';
+  }, { ...opts, concurrency: 32 });
   worker.on('completed', (job) => {
     waiting.get(job.id!)?.();
     waiting.delete(job.id!);
@@ -146,6 +188,7 @@ async function bullmqPart(runs: number, redisUrl: string, gapMs: number): Promis
   await inFlight(WARM_UP + runs, async () => {
     const id = randomUUID();
     const completed = new Promise<void>((resolve) => waiting.set(id, resolve));
+    added.set(id, nowMs());
     await queue.add('run', { executionId: id }, { jobId: id });
     await completed;
   }, gapMs);
@@ -176,15 +219,17 @@ async function socketioPart(runs: number, gapMs: number): Promise<PartResult> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const client = counterpart({ part: 'socketio-client', runs: WARM_UP + runs, port });
+  const client = counterpart({ part: 'socketio-client', runs: WARM_UP + runs, port, gapMs });
   const socket = await socketReady;
   await inFlight(WARM_UP + runs, async () => {
     const executionId = randomUUID();
     const end = new Promise<void>((resolve) => ended.set(executionId, resolve));
+    const t0 = nowMs();
     await socket.timeout(10_000).emitWithAck('assign', {
       executionId, prompt: PROMPT, env: { CLAUDE_CODE_OAUTH_TOKEN: 'x'.repeat(100), CONNECTOR_X_TOKEN: 'y'.repeat(40) },
       timeoutMs: 600_000, allowedTools: ['Bash', 'Read'], allowedHosts: [], model: null,
     });
+    m.took(nowMs() - t0);
     await end;
   }, gapMs);
   const result = await m.done;
@@ -219,6 +264,7 @@ async function sqlitePart(runs: number, gapMs: number): Promise<PartResult> {
   const now = () => new Date().toISOString();
   await inFlight(WARM_UP + runs, async () => {
     const eventId = randomUUID();
+    const t0 = nowMs();
     await insertEvent(db, {
       id: eventId, eventType: 'bench', sourceType: 'api', sourceId: null, targetPersonaId: null, payload: { text: 'x'.repeat(200) },
       status: 'pending', error: null, chainDepth: 0, parentExecutionId: null, createdAt: now(), processedAt: null,
@@ -233,6 +279,7 @@ async function sqlitePart(runs: number, gapMs: number): Promise<PartResult> {
     await transitionEvent(db, eventId, ['processing'], { status: 'delivered', error: null, processedAt: now() });
     await getExecution(db, execution.id);
     await claimExecution(db, { executionId: execution.id, personaId: null, maxConcurrent: Number.POSITIVE_INFINITY, workerId: 'w', startedAt: now(), timeoutMs: 600_000 });
+    m.took(nowMs() - t0);
     await transitionExecution(db, execution.id, ['running'], { status: 'completed', completedAt: now(), durationMs: 5, exitCode: 0, result: 'done' });
     m.tick();
   }, gapMs);
@@ -242,13 +289,13 @@ async function sqlitePart(runs: number, gapMs: number): Promise<PartResult> {
   return result;
 }
 
-async function runRole(req: Request): Promise<PartResult | undefined> {
+async function runRole(req: Request): Promise<PartResult | { times: number[] } | undefined> {
   switch (req.part) {
     case 'http': return httpPart(req.runs, req.gapMs ?? 0);
     case 'bullmq': return bullmqPart(req.runs, req.redisUrl!, req.gapMs ?? 0);
     case 'socketio': return socketioPart(req.runs, req.gapMs ?? 0);
     case 'sqlite': return sqlitePart(req.runs, req.gapMs ?? 0);
-    case 'http-client': return void (await httpClient(req.runs, req.port!, req.gapMs ?? 0));
+    case 'http-client': return httpClient(req.runs, req.port!, req.gapMs ?? 0);
     case 'socketio-client': return void (await socketioClient(req.runs, req.port!));
   }
 }
@@ -266,8 +313,10 @@ export async function runDesignFloor(o: { runs: number; redisUrl: string; gapMs?
     parts.push(JSON.parse(out.trim().split('\n').pop()!) as PartResult);
   }
   const of = (p: Part) => parts.find((x) => x.part === p)!.cpuMsPerRun;
+  const p50 = (p: Part) => parts.find((x) => x.part === p)!.p50Ms;
   const total = of('http') + 2 * of('bullmq') + of('socketio') + of('sqlite');
-  return { parts, totalCpuMsPerRun: Math.round(total * 100) / 100 };
+  const totalP50 = p50('http') + 2 * p50('bullmq') + p50('socketio') + p50('sqlite');
+  return { parts, totalCpuMsPerRun: Math.round(total * 100) / 100, totalP50Ms: Math.round(totalP50 * 100) / 100 };
 }
 
 if (require.main === module) {
@@ -288,4 +337,11 @@ export function describeDesignFloor(label: string, f: DesignFloor, orchestratorC
   const theirs = orchestratorCpuMsPerRun === undefined ? ''
     : `; the orchestrator ${orchestratorCpuMsPerRun} ms = ${(orchestratorCpuMsPerRun / f.totalCpuMsPerRun).toFixed(2)} × this floor`;
   return `${label}: ${f.totalCpuMsPerRun} ms per run = Express ${of('http')} + 2 × BullMQ hop ${of('bullmq')} + socket.io ${of('socketio')} + 7 statements ${of('sqlite')}${theirs}`;
+}
+
+/** The parts' p50 times on an event's way to its CLI (paced), beside the p50 the real-worker bench measured. */
+export function describeDesignFloorLatency(f: DesignFloor, observedP50Ms?: number): string {
+  const p50 = (p: Part) => f.parts.find((x) => x.part === p)!.p50Ms;
+  const theirs = observedP50Ms === undefined ? '' : `; event → CLI started measured ${observedP50Ms} ms, of which the CLI's own start is not in this sum`;
+  return `  time on an event's way to its CLI, p50: ${f.totalP50Ms} ms = POST answered ${p50('http')} + 2 × job added → taken ${p50('bullmq')} + assignment → ack ${p50('socketio')} + statements to the claim ${p50('sqlite')}${theirs}`;
 }
