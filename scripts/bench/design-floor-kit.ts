@@ -1,0 +1,100 @@
+/**
+ * What the design's floor parts share (design-floor.ts, design-floor-parts.ts): the request a part's
+ * process is started with, the run loop (flat out or paced), the meter (CPU over the measured runs,
+ * each run's time in the part) and the counterpart process.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMsOf } from './spawn-floor';
+
+export type Part = 'http' | 'bullmq' | 'socketio' | 'sqlite';
+export type Role = Part | 'http-client' | 'socketio-client';
+
+export interface Request {
+  part: Role;
+  runs: number;
+  /** Paced: one run at a time, this long apart (after the warm-up, which runs flat out). */
+  gapMs?: number;
+  redisUrl?: string;
+  port?: number;
+}
+
+export interface PartResult {
+  part: Part;
+  runs: number;
+  cpuMsPerRun: number;
+  /** The part's time on an event's way to its CLI, p50 over the measured runs. */
+  p50Ms: number;
+}
+
+export const IN_FLIGHT = 16;
+export const WARM_UP = 500;
+/** The bench personas' prompt: 8 KiB of instructions plus the fixed parts, with the contract's `–` (a two-byte string). */
+export const PROMPT = `# Persona: Bench – ${'Do the thing carefully. '.repeat(500)}`;
+
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+export const nowMs = () => performance.now();
+
+export interface Meter {
+  /** One run done; the first WARM_UP are the warm-up. */
+  tick(): void;
+  /** A run's time in the part, kept once the warm-up is over. */
+  took(ms: number): void;
+  /** Replaces the kept times (the HTTP client measures them in its own process). */
+  times: number[];
+  done: Promise<PartResult>;
+}
+
+/** Counts runs; measures this process's CPU from the end of the warm-up to the last run. */
+export function meter(runs: number, part: Part): Meter {
+  let n = 0;
+  let cpu0 = 0;
+  let cpuMsPerRun = 0;
+  let finish!: () => void;
+  const ended = new Promise<void>((resolve) => (finish = resolve));
+  const m: Meter = {
+    times: [],
+    tick() {
+      n += 1;
+      if (n === WARM_UP) cpu0 = cpuMsOf('self');
+      if (n === WARM_UP + runs) {
+        cpuMsPerRun = round3((cpuMsOf('self') - cpu0) / runs);
+        finish();
+      }
+    },
+    took(ms) {
+      if (n >= WARM_UP) m.times.push(ms);
+    },
+    done: ended.then(() => ({ part, runs, cpuMsPerRun, p50Ms: round3(median(m.times)) })),
+  };
+  return m;
+}
+
+/**
+ * Runs `one` `total` times: `IN_FLIGHT` at once, or with `gapMs` the warm-up so and then one at a
+ * time, `gapMs` apart.
+ */
+export async function inFlight(total: number, one: (i: number) => Promise<unknown>, gapMs = 0): Promise<void> {
+  let next = 0;
+  const flatOut = gapMs > 0 ? Math.min(WARM_UP, total) : total;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < flatOut) await one(next++);
+  }));
+  while (next < total) {
+    await sleep(gapMs);
+    await one(next++);
+  }
+}
+
+/** Runs the other side of a part in a process of its own; answers the last line it printed. */
+export function counterpart(req: Request): Promise<string> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'design-floor.js'), JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`${req.part} exited with ${code}`))));
+  });
+}
