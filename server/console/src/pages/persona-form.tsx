@@ -65,8 +65,13 @@ export function PersonaForm({ id }: { id?: string }) {
   const toast = useToast();
   const existing = useApi<Persona>(id ? `personas/${encodeURIComponent(id)}` : null);
   const [form, setForm] = useState<Form>(EMPTY);
+  // The persona the form holds the values of. The fields are shown only once they hold them: shown
+  // earlier, what someone typed before the effect ran would be overwritten by the stored values.
+  const [filledFrom, setFilledFrom] = useState<Persona | undefined>();
   useEffect(() => {
-    if (existing.data) setForm(fromPersona(existing.data));
+    if (!existing.data) return;
+    setForm(fromPersona(existing.data));
+    setFilledFrom(existing.data);
   }, [existing.data]);
   const save = useAction(async () => {
     const saved = await api.post<Persona>('personas', toBody(form, id));
@@ -82,7 +87,7 @@ export function PersonaForm({ id }: { id?: string }) {
   const back = id ? { href: href('personas', id), label: existing.data?.name ?? 'Persona' } : { href: href('personas'), label: 'Personas' };
   if (!can('operator')) return <><PageHeader title={title} back={back} /><RoleNotice needed="operator" role={me.role} what="Creating and editing personas" /></>;
   if (id && existing.error) return <><PageHeader title={title} back={back} /><ErrorState error={existing.error} retry={existing.reload} /></>;
-  if (id && existing.loading) return <Loading rows={6} />;
+  if (id && (existing.loading || filledFrom !== existing.data)) return <Loading rows={6} />;
 
   const errors = fieldErrors(save.error);
   const onSubmit = (e: Event) => {
