@@ -1,5 +1,5 @@
 /**
- * What the design's floor parts share (design-floor.ts, design-floor-parts.ts): the request a part's
+ * What the design's floor parts share (design-floor.ts, design-floor-parts.ts, design-floor-pipeline.ts): the request a part's
  * process is started with, the run loop (flat out or paced), the meter (CPU over the measured runs,
  * each run's time in the part) and the counterpart process.
  */
@@ -8,8 +8,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMsOf } from './spawn-floor';
 
-export type Part = 'http' | 'bullmq' | 'socketio' | 'sqlite';
-export type Role = Part | 'http-client' | 'socketio-client';
+/** The parts, and `pipeline`: all of them in one process, wired as a run goes (design-floor-pipeline.ts). */
+export type Part = 'http' | 'bullmq' | 'socketio' | 'sqlite' | 'pipeline';
+export type Role = Part | 'http-client' | 'socketio-client' | 'pipeline-client';
 
 export interface Request {
   part: Role;

@@ -16,6 +16,7 @@ import { claimEvent, insertEvent, transitionEvent } from '../../server/db/events
 import { getExecution, insertExecution, transitionExecution, type Execution } from '../../server/db/executions';
 import { migrateLatest, openDb } from '../../server/db/knex';
 import { redisConnection } from '../../server/queues/queues';
+import { pipelineClient, pipelinePart } from './design-floor-pipeline';
 import { counterpart, inFlight, median, meter, nowMs, PROMPT, round3, WARM_UP, type PartResult, type Request } from './design-floor-kit';
 
 /** Express with the JSON body parser answering a POST with 202 and a small JSON body. */
@@ -181,6 +182,8 @@ export async function runRole(req: Request): Promise<PartResult | { times: numbe
     case 'socketio': return socketioPart(req.runs, req.gapMs ?? 0);
     case 'sqlite': return sqlitePart(req.runs, req.gapMs ?? 0);
     case 'http-client': return httpClient(req.runs, req.port!, req.gapMs ?? 0);
+    case 'pipeline': return pipelinePart(req.runs, req.redisUrl!, req.gapMs ?? 0);
+    case 'pipeline-client': return pipelineClient(req.runs, req.port!, req.gapMs ?? 0);
     case 'socketio-client': return void (await socketioClient(req.runs, req.port!));
   }
 }
