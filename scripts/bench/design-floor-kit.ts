@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Event } from '../../server/db/events';
+import type { Execution } from '../../server/db/executions';
 import { cpuMsOf } from './spawn-floor';
 
 /** The parts, and `pipeline`: all of them in one process, wired as a run goes (design-floor-pipeline.ts). */
@@ -34,6 +36,25 @@ export const WARM_UP = 500;
 /** The bench personas' prompt: 8 KiB of instructions plus the fixed parts, with the contract's `–` (a two-byte string). */
 export const PROMPT = `# Persona: Bench – ${'Do the thing carefully. '.repeat(500)}`;
 
+const iso = () => new Date().toISOString();
+
+/** A new outside event's row, as the API stores it. */
+export function newEvent(id: string, payload: unknown): Event {
+  return {
+    id, eventType: 'bench', sourceType: 'api', sourceId: null, targetPersonaId: null, payload, status: 'pending',
+    error: null, chainDepth: 0, parentExecutionId: null, createdAt: iso(), processedAt: null,
+  };
+}
+
+/** A new queued execution's row for an event, as the event processor stores it. */
+export function queuedExecution(id: string, eventId: string, inputData: unknown): Execution {
+  return {
+    id, personaId: null, eventId, status: 'queued', prompt: null, inputData, timeoutMs: null,
+    workerId: null, startedAt: null, completedAt: null, durationMs: null, exitCode: null, error: null, costUsd: null, sessionId: null,
+    numTurns: null, result: null, chainDepth: 0, createdAt: iso(), updatedAt: iso(),
+  };
+}
+
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 export const nowMs = () => performance.now();
@@ -43,7 +64,7 @@ export interface Meter {
   tick(): void;
   /** A run's time in the part, kept once the warm-up is over. */
   took(ms: number): void;
-  /** Replaces the kept times (the HTTP client measures them in its own process). */
+  /** The times kept so far. */
   times: number[];
   done: Promise<PartResult>;
 }

@@ -13,11 +13,11 @@ import { Server, type Socket } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { claimExecution } from '../../server/db/execution-claims';
 import { claimEvent, insertEvent, transitionEvent } from '../../server/db/events';
-import { getExecution, insertExecution, transitionExecution, type Execution } from '../../server/db/executions';
+import { getExecution, insertExecution, transitionExecution } from '../../server/db/executions';
 import { migrateLatest, openDb } from '../../server/db/knex';
 import { redisConnection } from '../../server/queues/queues';
 import { pipelineClient, pipelinePart } from './design-floor-pipeline';
-import { counterpart, inFlight, median, meter, nowMs, PROMPT, round3, WARM_UP, type PartResult, type Request } from './design-floor-kit';
+import { counterpart, inFlight, median, meter, newEvent, nowMs, PROMPT, queuedExecution, round3, WARM_UP, type PartResult, type Request } from './design-floor-kit';
 
 /** Express with the JSON body parser answering a POST with 202 and a small JSON body. */
 async function httpPart(runs: number, gapMs: number): Promise<PartResult> {
@@ -151,16 +151,9 @@ async function sqlitePart(runs: number, gapMs: number): Promise<PartResult> {
   await inFlight(WARM_UP + runs, async () => {
     const eventId = randomUUID();
     const t0 = nowMs();
-    await insertEvent(db, {
-      id: eventId, eventType: 'bench', sourceType: 'api', sourceId: null, targetPersonaId: null, payload: { text: 'x'.repeat(200) },
-      status: 'pending', error: null, chainDepth: 0, parentExecutionId: null, createdAt: now(), processedAt: null,
-    });
+    await insertEvent(db, newEvent(eventId, { text: 'x'.repeat(200) }));
     await claimEvent(db, eventId);
-    const execution: Execution = {
-      id: randomUUID(), personaId: null, eventId, status: 'queued', prompt: null, inputData: { text: 'x'.repeat(200) }, timeoutMs: null,
-      workerId: null, startedAt: null, completedAt: null, durationMs: null, exitCode: null, error: null, costUsd: null, sessionId: null,
-      numTurns: null, result: null, chainDepth: 0, createdAt: now(), updatedAt: now(),
-    };
+    const execution = queuedExecution(randomUUID(), eventId, { text: 'x'.repeat(200) });
     await insertExecution(db, execution);
     await transitionEvent(db, eventId, ['processing'], { status: 'delivered', error: null, processedAt: now() });
     await getExecution(db, execution.id);

@@ -20,10 +20,10 @@ import { Server, type Socket } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { claimExecution } from '../../server/db/execution-claims';
 import { claimEvent, insertEvent, transitionEvent } from '../../server/db/events';
-import { getExecution, insertExecution, transitionExecution, type Execution } from '../../server/db/executions';
+import { getExecution, insertExecution, transitionExecution } from '../../server/db/executions';
 import { migrateLatest, openDb } from '../../server/db/knex';
 import { redisConnection } from '../../server/queues/queues';
-import { counterpart, inFlight, median, meter, PROMPT, round3, WARM_UP, type PartResult } from './design-floor-kit';
+import { counterpart, inFlight, median, meter, newEvent, PROMPT, queuedExecution, round3, WARM_UP, type PartResult } from './design-floor-kit';
 
 const iso = () => new Date().toISOString();
 /** Epoch milliseconds with a fraction: comparable between two processes on one machine. */
@@ -44,11 +44,7 @@ export async function pipelinePart(runs: number, redisUrl: string, gapMs: number
   const eventWorker = new Worker('events', async (job) => {
     const eventId = job.data.eventId as string;
     const event = await claimEvent(db, eventId);
-    const execution: Execution = {
-      id: randomUUID(), personaId: null, eventId, status: 'queued', prompt: null, inputData: event?.payload ?? null, timeoutMs: null,
-      workerId: null, startedAt: null, completedAt: null, durationMs: null, exitCode: null, error: null, costUsd: null, sessionId: null,
-      numTurns: null, result: null, chainDepth: 0, createdAt: iso(), updatedAt: iso(),
-    };
+    const execution = queuedExecution(randomUUID(), eventId, event?.payload ?? null);
     await insertExecution(db, execution);
     await transitionEvent(db, eventId, ['processing'], { status: 'delivered', error: null, processedAt: iso() });
     await executions.add('run', { executionId: execution.id }, { jobId: execution.id });
@@ -69,10 +65,7 @@ export async function pipelinePart(runs: number, redisUrl: string, gapMs: number
   app.post('/api/events', async (req, res) => {
     const acceptedAt = epochMs();
     const id = randomUUID();
-    await insertEvent(db, {
-      id, eventType: 'bench', sourceType: 'api', sourceId: null, targetPersonaId: null, payload: { ...req.body, acceptedAt }, status: 'pending',
-      error: null, chainDepth: 0, parentExecutionId: null, createdAt: iso(), processedAt: null,
-    });
+    await insertEvent(db, newEvent(id, { ...(req.body as object), acceptedAt }));
     await events.add('event', { eventId: id }, { jobId: id });
     res.status(202).json({ id, status: 'pending' });
   });
