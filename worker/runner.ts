@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
 import type { AssignPayload, OutputChunk, ResultPayload } from '../shared/socket-events';

@@ -1,13 +1,23 @@
 /**
- * What the design's floor parts share (design-floor.ts, design-floor-parts.ts, design-floor-pipeline.ts): the request a part's
- * process is started with, the run loop (flat out or paced), the meter (CPU over the measured runs,
- * each run's time in the part) and the counterpart process.
+ * What the design's floor parts share (design-floor.ts, design-floor-parts.ts, design-floor-pipeline.ts):
+ * the request a part's process is started with, the run loop (flat out or paced), the meter (CPU over
+ * the measured runs, each run's time in the part), the processes, and the pieces several parts build on
+ * (a throw-away store, queue options, the socket.io server and the worker's side of it).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Server, type Socket } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Event } from '../../server/db/events';
 import type { Execution } from '../../server/db/executions';
+import { migrateLatest, openDb, type Db } from '../../server/db/knex';
+import { redisConnection } from '../../server/queues/queues';
+import { percentile, r3 } from './load';
 import { cpuMsOf } from './spawn-floor';
 
 /** The parts, and `pipeline`: all of them in one process, wired as a run goes (design-floor-pipeline.ts). */
@@ -36,6 +46,10 @@ export const WARM_UP = 500;
 /** The bench personas' prompt: 8 KiB of instructions plus the fixed parts, with the contract's `–` (a two-byte string). */
 export const PROMPT = `# Persona: Bench – ${'Do the thing carefully. '.repeat(500)}`;
 
+export const nowMs = () => performance.now();
+/** The p50 of the measured runs' times (the warm-up's left out), as reported. */
+export const p50Of = (times: number[]): number => r3(percentile(times.slice(WARM_UP).sort((a, b) => a - b), 50));
+
 const iso = () => new Date().toISOString();
 
 /** A new outside event's row, as the API stores it. */
@@ -55,17 +69,11 @@ export function queuedExecution(id: string, eventId: string, inputData: unknown)
   };
 }
 
-export const round3 = (x: number) => Math.round(x * 1000) / 1000;
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-export const nowMs = () => performance.now();
-
 export interface Meter {
   /** One run done; the first WARM_UP are the warm-up. */
   tick(): void;
-  /** A run's time in the part, kept once the warm-up is over. */
+  /** A run's time in the part (all runs; p50Of leaves the warm-up out). */
   took(ms: number): void;
-  /** The times kept so far. */
-  times: number[];
   done: Promise<PartResult>;
 }
 
@@ -74,24 +82,35 @@ export function meter(runs: number, part: Part): Meter {
   let n = 0;
   let cpu0 = 0;
   let cpuMsPerRun = 0;
+  const times: number[] = [];
   let finish!: () => void;
   const ended = new Promise<void>((resolve) => (finish = resolve));
-  const m: Meter = {
-    times: [],
+  return {
     tick() {
       n += 1;
       if (n === WARM_UP) cpu0 = cpuMsOf('self');
       if (n === WARM_UP + runs) {
-        cpuMsPerRun = round3((cpuMsOf('self') - cpu0) / runs);
+        cpuMsPerRun = r3((cpuMsOf('self') - cpu0) / runs);
         finish();
       }
     },
-    took(ms) {
-      if (n >= WARM_UP) m.times.push(ms);
-    },
-    done: ended.then(() => ({ part, runs, cpuMsPerRun, p50Ms: round3(median(m.times)) })),
+    took: (ms) => void times.push(ms),
+    done: ended.then(() => ({ part, runs, cpuMsPerRun, p50Ms: p50Of(times) })),
   };
-  return m;
+}
+
+/** Promises settled by key: a run waits for its job, its ack or its result by id. */
+export class Waiters<T = void> {
+  private readonly waiting = new Map<string, (value: T) => void>();
+
+  for(key: string): Promise<T> {
+    return new Promise<T>((resolve) => this.waiting.set(key, resolve));
+  }
+
+  settle(key: string, value: T): void {
+    this.waiting.get(key)?.(value);
+    this.waiting.delete(key);
+  }
 }
 
 /**
@@ -110,13 +129,80 @@ export async function inFlight(total: number, one: (i: number) => Promise<unknow
   }
 }
 
-/** Runs the other side of a part in a process of its own; answers the last line it printed. */
-export function counterpart(req: Request): Promise<string> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'design-floor.js'), JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a role in a process of its own (design-floor.js is the entry); answers the last line it printed. */
+export function runInProcess(req: Request, nodeFlags: readonly string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [...nodeFlags, path.join(__dirname, 'design-floor.js'), JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`${req.part} exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`design floor ${req.part} exited with ${code}`))));
+  });
+}
+
+/** Listens on a free loopback port; answers it. */
+export async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+/** A migrated SQLite store in a temp folder, removed by `close`. */
+export async function floorDb(): Promise<{ db: Db; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-design-floor-'));
+  const db = openDb(path.join(dir, 'floor.db'));
+  await migrateLatest(db);
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** BullMQ connection options under a prefix of this process's own (for queues and workers alike). */
+export function floorQueueOptions(redisUrl: string): { connection: ConnectionOptions; prefix: string } {
+  return { connection: redisConnection(redisUrl), prefix: `pc-design-floor-${process.pid}` };
+}
+
+/** A queue whose jobs are removed once done, as `events`. */
+export function floorQueue(name: string, opts: { connection: ConnectionOptions; prefix: string }): Queue {
+  return new Queue(name, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } });
+}
+
+/** Deletes a floor queue's keys and closes it. */
+export async function dropQueue(queue: Queue): Promise<void> {
+  await queue.obliterate({ force: true });
+  await queue.close();
+}
+
+/**
+ * The gateway's side: a socket.io server (websocket only, as the gateway) on `server`; answers the
+ * worker's socket once it connected. A result is acked after `onResult` (e.g. the row finished).
+ */
+export function gateway(server: http.Server, onResult: (executionId: string) => Promise<void> | void): { worker: Promise<Socket>; close(): void } {
+  const io = new Server(server, { transports: ['websocket'], maxHttpBufferSize: 8 * 1024 * 1024 });
+  const worker = new Promise<Socket>((resolve) => io.on('connection', (socket) => {
+    socket.on('output', () => undefined);
+    socket.on('result', async (p: { executionId: string }, ack: (a: unknown) => void) => {
+      await onResult(p.executionId);
+      ack({ ok: true });
+    });
+    resolve(socket);
+  }));
+  return { worker, close: () => void io.close() };
+}
+
+/**
+ * The worker's side: acks each assignment, sends its output and its result (with an ack), then calls
+ * `ended` with the assignment and when it arrived (epoch ms, comparable between processes).
+ */
+export function actAsWorker<A extends { executionId: string }>(socket: ClientSocket, ended: (assignment: A, arrivedAt: number) => void): void {
+  socket.on('assign', (p: A, ack: (a: unknown) => void) => {
+    const arrivedAt = performance.timeOrigin + performance.now();
+    ack({ accepted: true });
+    socket.emit('output', { executionId: p.executionId, lines: ['{"type":"system","subtype":"init"}', '{"type":"result","result":"done"}'] });
+    void socket.timeout(10_000).emitWithAck('result', { executionId: p.executionId, status: 'completed', exitCode: 0, result: 'done', costUsd: 0.01 })
+      .then(() => ended(p, arrivedAt));
   });
 }

@@ -3,21 +3,18 @@
  * statements, and the two counterparts (an HTTP client, a socket.io client standing in for a worker).
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import express from 'express';
-import { Server, type Socket } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { claimExecution } from '../../server/db/execution-claims';
 import { claimEvent, insertEvent, transitionEvent } from '../../server/db/events';
 import { getExecution, insertExecution, transitionExecution } from '../../server/db/executions';
-import { migrateLatest, openDb } from '../../server/db/knex';
-import { redisConnection } from '../../server/queues/queues';
 import { pipelineClient, pipelinePart } from './design-floor-pipeline';
-import { counterpart, inFlight, median, meter, newEvent, nowMs, PROMPT, queuedExecution, round3, WARM_UP, type PartResult, type Request } from './design-floor-kit';
+import {
+  actAsWorker, dropQueue, floorDb, floorQueue, floorQueueOptions, gateway, inFlight, listen, meter, newEvent, nowMs, p50Of, PROMPT,
+  queuedExecution, runInProcess, WARM_UP, Waiters, type PartResult, type Request,
+} from './design-floor-kit';
 
 /** Express with the JSON body parser answering a POST with 202 and a small JSON body. */
 async function httpPart(runs: number, gapMs: number): Promise<PartResult> {
@@ -29,13 +26,12 @@ async function httpPart(runs: number, gapMs: number): Promise<PartResult> {
     m.tick();
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const client = counterpart({ part: 'http-client', runs: WARM_UP + runs, port, gapMs });
+  const port = await listen(server);
+  const client = runInProcess({ part: 'http-client', runs: WARM_UP + runs, port, gapMs });
   const result = await m.done;
   const { times } = JSON.parse(await client) as { times: number[] };
   server.close();
-  return { ...result, p50Ms: round3(median(times.slice(WARM_UP))) };
+  return { ...result, p50Ms: p50Of(times) };
 }
 
 /** Posts the events; answers each request's time, in the order they were sent. */
@@ -56,32 +52,24 @@ async function httpClient(total: number, port: number, gapMs: number): Promise<{
 /** A BullMQ job added, taken by a Worker in the same process and completed (removed on completion, as `events`). */
 async function bullmqPart(runs: number, redisUrl: string, gapMs: number): Promise<PartResult> {
   const m = meter(runs, 'bullmq');
-  const opts = { connection: redisConnection(redisUrl), prefix: `pc-design-floor-${process.pid}` };
-  const queue = new Queue('floor', { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } });
-  const waiting = new Map<string, () => void>();
-  const added = new Map<string, number>();
-  const worker = new Worker('floor', async (job) => {
-    m.took(nowMs() - added.get(job.id!)!);
-    added.delete(job.id!);
-    return 'done';
-  }, { ...opts, concurrency: 32 });
+  const opts = floorQueueOptions(redisUrl);
+  const queue = floorQueue('floor', opts);
+  const completed = new Waiters();
+  const worker = new Worker('floor', async (job) => void m.took(nowMs() - (job.data as { addedAt: number }).addedAt), { ...opts, concurrency: 32 });
   worker.on('completed', (job) => {
-    waiting.get(job.id!)?.();
-    waiting.delete(job.id!);
+    completed.settle(job.id!);
     m.tick();
   });
   await worker.waitUntilReady();
   await inFlight(WARM_UP + runs, async () => {
     const id = randomUUID();
-    const completed = new Promise<void>((resolve) => waiting.set(id, resolve));
-    added.set(id, nowMs());
-    await queue.add('run', { executionId: id }, { jobId: id });
-    await completed;
+    const done = completed.for(id);
+    await queue.add('run', { executionId: id, addedAt: nowMs() }, { jobId: id });
+    await done;
   }, gapMs);
   const result = await m.done;
   await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
+  await dropQueue(queue);
   return result;
 }
 
@@ -89,27 +77,17 @@ async function bullmqPart(runs: number, redisUrl: string, gapMs: number): Promis
 async function socketioPart(runs: number, gapMs: number): Promise<PartResult> {
   const m = meter(runs, 'socketio');
   const server = http.createServer();
-  const io = new Server(server, { transports: ['websocket'], maxHttpBufferSize: 8 * 1024 * 1024 });
-  const ended = new Map<string, () => void>();
-  let connected!: (socket: Socket) => void;
-  const socketReady = new Promise<Socket>((resolve) => (connected = resolve));
-  io.on('connection', (socket) => {
-    socket.on('output', () => undefined);
-    socket.on('result', (p: { executionId: string }, ack: (a: unknown) => void) => {
-      ack({ ok: true });
-      ended.get(p.executionId)?.();
-      ended.delete(p.executionId);
-      m.tick();
-    });
-    connected(socket);
+  const ended = new Waiters();
+  const gw = gateway(server, (executionId) => {
+    ended.settle(executionId);
+    m.tick();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const client = counterpart({ part: 'socketio-client', runs: WARM_UP + runs, port, gapMs });
-  const socket = await socketReady;
+  const port = await listen(server);
+  const client = runInProcess({ part: 'socketio-client', runs: WARM_UP + runs, port, gapMs });
+  const socket = await gw.worker;
   await inFlight(WARM_UP + runs, async () => {
     const executionId = randomUUID();
-    const end = new Promise<void>((resolve) => ended.set(executionId, resolve));
+    const end = ended.for(executionId);
     const t0 = nowMs();
     await socket.timeout(10_000).emitWithAck('assign', {
       executionId, prompt: PROMPT, env: { CLAUDE_CODE_OAUTH_TOKEN: 'x'.repeat(100), CONNECTOR_X_TOKEN: 'y'.repeat(40) },
@@ -120,33 +98,26 @@ async function socketioPart(runs: number, gapMs: number): Promise<PartResult> {
   }, gapMs);
   const result = await m.done;
   await client;
-  io.close();
+  gw.close();
   return result;
 }
 
+/** Plays the worker until `total` runs ended. */
 async function socketioClient(total: number, port: number): Promise<void> {
   const socket = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
   let n = 0;
-  await new Promise<void>((resolve) => {
-    socket.on('assign', (p: { executionId: string }, ack: (a: unknown) => void) => {
-      ack({ accepted: true });
-      socket.emit('output', { executionId: p.executionId, lines: ['{"type":"system","subtype":"init"}', '{"type":"result","result":"done"}'] });
-      void socket.timeout(10_000).emitWithAck('result', { executionId: p.executionId, status: 'completed', exitCode: 0, result: 'done', costUsd: 0.01 })
-        .then(() => {
-          n += 1;
-          if (n === total) resolve();
-        });
-    });
-  });
+  await new Promise<void>((resolve) => actAsWorker(socket, () => {
+    n += 1;
+    if (n === total) resolve();
+  }));
   socket.close();
 }
 
 /** The seven statements of a run (insert event, claim it, insert the execution, final event status, read it, claim it, finish it). */
 async function sqlitePart(runs: number, gapMs: number): Promise<PartResult> {
   const m = meter(runs, 'sqlite');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-design-floor-'));
-  const db = openDb(path.join(dir, 'floor.db'));
-  await migrateLatest(db);
+  const store = await floorDb();
+  const { db } = store;
   const now = () => new Date().toISOString();
   await inFlight(WARM_UP + runs, async () => {
     const eventId = randomUUID();
@@ -163,8 +134,7 @@ async function sqlitePart(runs: number, gapMs: number): Promise<PartResult> {
     m.tick();
   }, gapMs);
   const result = await m.done;
-  await db.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await store.close();
   return result;
 }
 

@@ -16,15 +16,18 @@
  *
  * prints one JSON line: { part, runs, cpuMsPerRun, p50Ms }. The parts are in design-floor-parts.ts.
  */
-import { spawn } from 'node:child_process';
 import { ORCHESTRATOR_NODE_FLAGS } from '../../shared/node-flags';
-import { type Part, type PartResult, type Request } from './design-floor-kit';
+import { runInProcess, type Part, type PartResult, type Request } from './design-floor-kit';
 import { runRole } from './design-floor-parts';
+import { r2 } from './load';
 
 export type { Part, PartResult } from './design-floor-kit';
 
+type Bare = Exclude<Part, 'pipeline'>;
+
 export interface DesignFloor {
-  parts: PartResult[];
+  /** Each part measured alone. */
+  parts: Record<Bare, PartResult>;
   /** http + 2 × bullmq + socketio + sqlite. */
   totalCpuMsPerRun: number;
   /** The same sum of the parts' p50 times. */
@@ -33,24 +36,23 @@ export interface DesignFloor {
   pipeline: PartResult;
 }
 
-/** Measures each part in a fresh process (with the orchestrator's Node flags), one after the other. */
+/** A run's sum of a figure over the parts: two queue hops (`events`, `executions`), one of each other part. */
+const perRun = (parts: Record<Bare, PartResult>, figure: (r: PartResult) => number): number =>
+  r2(figure(parts.http) + 2 * figure(parts.bullmq) + figure(parts.socketio) + figure(parts.sqlite));
+
+/** Measures each part, then the pipeline, each in a fresh process with the orchestrator's Node flags. */
 export async function runDesignFloor(o: { runs: number; redisUrl: string; gapMs?: number }): Promise<DesignFloor> {
-  const parts: PartResult[] = [];
-  for (const part of ['http', 'bullmq', 'socketio', 'sqlite', 'pipeline'] as const) {
+  const measure = async (part: Part): Promise<PartResult> => {
     const req: Request = { part, runs: o.runs, redisUrl: o.redisUrl, gapMs: o.gapMs };
-    const child = spawn(process.execPath, [...ORCHESTRATOR_NODE_FLAGS, __filename, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`design floor part ${part} exited with ${code}`);
-    parts.push(JSON.parse(out.trim().split('\n').pop()!) as PartResult);
-  }
-  const of = (p: Part) => parts.find((x) => x.part === p)!.cpuMsPerRun;
-  const p50 = (p: Part) => parts.find((x) => x.part === p)!.p50Ms;
-  const total = of('http') + 2 * of('bullmq') + of('socketio') + of('sqlite');
-  const totalP50 = p50('http') + 2 * p50('bullmq') + p50('socketio') + p50('sqlite');
-  const pipeline = parts.pop()!;
-  return { parts, totalCpuMsPerRun: Math.round(total * 100) / 100, totalP50Ms: Math.round(totalP50 * 100) / 100, pipeline };
+    return JSON.parse(await runInProcess(req, ORCHESTRATOR_NODE_FLAGS)) as PartResult;
+  };
+  const parts = { http: await measure('http'), bullmq: await measure('bullmq'), socketio: await measure('socketio'), sqlite: await measure('sqlite') };
+  return {
+    parts,
+    totalCpuMsPerRun: perRun(parts, (r) => r.cpuMsPerRun),
+    totalP50Ms: perRun(parts, (r) => r.p50Ms),
+    pipeline: await measure('pipeline'),
+  };
 }
 
 if (require.main === module) {
@@ -67,18 +69,16 @@ if (require.main === module) {
 
 /** One report line for a floor, beside the orchestrator's own figure when the same run measured it. */
 export function describeDesignFloor(label: string, f: DesignFloor, orchestratorCpuMsPerRun?: number): string {
-  const of = (p: Part) => f.parts.find((x) => x.part === p)!.cpuMsPerRun;
-  const theirs = orchestratorCpuMsPerRun === undefined ? ''
-    : `; the orchestrator ${orchestratorCpuMsPerRun} ms = ${(orchestratorCpuMsPerRun / f.totalCpuMsPerRun).toFixed(2)} × this floor`;
-  const pipelineTheirs = orchestratorCpuMsPerRun === undefined ? '' : ` (the orchestrator = ${(orchestratorCpuMsPerRun / f.pipeline.cpuMsPerRun).toFixed(2)} × it)`;
-  return `${label}: ${f.totalCpuMsPerRun} ms per run = Express ${of('http')} + 2 × BullMQ hop ${of('bullmq')} + socket.io ${of('socketio')} + 7 statements ${of('sqlite')}${theirs}\n` +
-    `    the same parts as one pipeline in one process: ${f.pipeline.cpuMsPerRun} ms per run${pipelineTheirs}`;
+  const { http, bullmq, socketio, sqlite } = f.parts;
+  const times = (floor: number) => (orchestratorCpuMsPerRun === undefined ? '' : ` (the orchestrator ${orchestratorCpuMsPerRun} ms = ${(orchestratorCpuMsPerRun / floor).toFixed(2)} × it)`);
+  return `${label}: ${f.totalCpuMsPerRun} ms per run = Express ${http.cpuMsPerRun} + 2 × BullMQ hop ${bullmq.cpuMsPerRun} + socket.io ${socketio.cpuMsPerRun} + 7 statements ${sqlite.cpuMsPerRun}${times(f.totalCpuMsPerRun)}\n` +
+    `    the same parts as one pipeline in one process: ${f.pipeline.cpuMsPerRun} ms per run${times(f.pipeline.cpuMsPerRun)}`;
 }
 
 /** The parts' p50 times on an event's way to its CLI (paced), beside the p50 the real-worker bench measured. */
 export function describeDesignFloorLatency(f: DesignFloor, observedP50Ms?: number): string {
-  const p50 = (p: Part) => f.parts.find((x) => x.part === p)!.p50Ms;
+  const { http, bullmq, socketio, sqlite } = f.parts;
   const theirs = observedP50Ms === undefined ? '' : `; event → CLI started measured ${observedP50Ms} ms, of which the CLI's own start is not in this sum`;
-  return `  time on an event's way to its CLI, p50: ${f.totalP50Ms} ms = POST answered ${p50('http')} + 2 × job added → taken ${p50('bullmq')} + assignment → ack ${p50('socketio')} + statements to the claim ${p50('sqlite')}${theirs}\n` +
+  return `  time on an event's way to its CLI, p50: ${f.totalP50Ms} ms = POST answered ${http.p50Ms} + 2 × job added → taken ${bullmq.p50Ms} + assignment → ack ${socketio.p50Ms} + statements to the claim ${sqlite.p50Ms}${theirs}\n` +
     `    as one pipeline: event accepted → assignment received ${f.pipeline.p50Ms} ms`;
 }

@@ -12,9 +12,10 @@ export interface LoadOptions {
   concurrency: number;
 }
 
-/** Rounded to one or two decimals, as the figures are printed. */
+/** Rounded to one, two or three decimals, as the figures are printed. */
 export const r1 = (v: number): number => Math.round(v * 10) / 10;
 export const r2 = (v: number): number => Math.round(v * 100) / 100;
+export const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 
 /** Nearest-rank percentile of ascending values. */
 export function percentile(sorted: number[], p: number): number {

@@ -12,7 +12,6 @@ import type { WorkerConfig } from '../../worker/config';
 import { setUpIsolation, type Isolation } from '../../worker/sandbox/isolation';
 import { startWorker, type RunningWorker } from '../../worker/worker';
 import { leftInRunFolders, sandboxConfig, workRoot } from '../helpers/isolation';
-import { tempDir } from '../helpers/env';
 import { slow, startFakeAnthropic, text, type FakeAnthropic } from '../helpers/fake-anthropic';
 
 /** The worker (real CLI, fake API) against a tiny socket.io server playing the orchestrator. */

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import pino from 'pino';
 import type { AssignPayload, OutputChunk } from '../../shared/socket-events';
 import { startRun, type RunHandle } from '../../worker/runner';
-import { tempDir } from '../helpers/env';
 import { leftInRunFolders, testIsolation, workRoot } from '../helpers/isolation';
 import type { Isolation } from '../../worker/sandbox/isolation';
 import { apiError, slow, startFakeAnthropic, text, toolResults, toolUse, userText, type FakeAnthropic } from '../helpers/fake-anthropic';
