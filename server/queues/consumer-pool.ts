@@ -1,5 +1,6 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
+import { closeQuietly } from './queues';
 
 interface Consumer<T> {
   worker: Worker<T>;
@@ -68,7 +69,7 @@ export class ConsumerPool<T> {
   async close(): Promise<void> {
     const all = [...this.consumers.splice(0), ...this.retiring];
     this.retiring.clear();
-    await Promise.all(all.map((c) => c.worker.close(true)));
+    await Promise.all(all.map((c) => closeQuietly(c.worker, true)));
     await Promise.all([...all.map((c) => c.running), ...this.closing]);
   }
 
@@ -130,7 +131,7 @@ export class ConsumerPool<T> {
 
   private closeRetired(c: Consumer<T>): void {
     this.retiring.delete(c);
-    const done = c.worker.close().then(() => c.running).catch((err) => this.logger.warn({ err }, 'closing a queue consumer failed'));
+    const done = closeQuietly(c.worker).then(() => c.running).catch((err) => this.logger.warn({ err }, 'closing a queue consumer failed'));
     this.closing.add(done);
     void done.finally(() => this.closing.delete(done));
   }

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { QUEUE_NAMES, type EventJob, type ExecutionJob, type TriggerJob } from '../../shared/queues';
 
 export interface Queues {
@@ -43,22 +43,24 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     executions,
     triggers,
     async close() {
-      await Promise.all([events, executions, triggers].map(closeQueue));
+      await Promise.all([events, executions, triggers].map((q) => closeQuietly(q)));
     },
   };
 }
 
 /**
- * Closes a queue. BullMQ's connection drops all its listeners on close, yet a connection still
- * being set up (Redis unreachable) later re-emits its failed start as an 'error' on it, which with
- * no listener throws as an unhandled rejection: a no-op listener, added in the same macrotask as the
- * close completes, keeps a shutdown while Redis is down from crashing the process.
+ * Closes a BullMQ queue or worker (`force`: a worker without waiting for its jobs). BullMQ's
+ * connections drop all their listeners on close, yet a connection still being set up (Redis
+ * unreachable, or a worker closed just after it was made, as the execution consumers are when
+ * capacity comes and goes) later re-emits its failed start as an 'error' on itself, which with no
+ * listener throws as an unhandled rejection: a no-op listener on each of its connections, added in the
+ * same macrotask as the close completes, keeps that quiet.
  */
-async function closeQueue(queue: Queue): Promise<void> {
+export async function closeQuietly(target: Queue | Worker, force = false): Promise<void> {
   try {
-    await queue.close();
+    await (target instanceof Worker ? target.close(force) : target.close());
   } finally {
-    const connection = (queue as unknown as { connection?: { on?(event: 'error', fn: () => void): void } }).connection;
-    connection?.on?.('error', () => undefined);
+    const { connection, blockingConnection } = target as unknown as Record<'connection' | 'blockingConnection', { on?(event: 'error', fn: () => void): void } | undefined>;
+    for (const c of [connection, blockingConnection]) c?.on?.('error', () => undefined);
   }
 }

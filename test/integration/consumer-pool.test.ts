@@ -54,4 +54,28 @@ describe('ConsumerPool (capacity that changes while every job is held)', () => {
     expect(pool.size).toBe(1);
     release();
   });
+
+  it('retires a consumer added a moment ago without a late connection error (capacity that comes and goes)', async () => {
+    // A consumer closed while its connection is still being set up: BullMQ re-emits the failed start
+    // after the close dropped its listeners, an unhandled rejection unless the close keeps it quiet.
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown) => rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      await queue.add('j', { n: 6 });
+      await waitFor(() => held.size === 1 || undefined, 'a held job, so that more capacity means another consumer', 5_000);
+      for (let i = 0; i < 40; i++) {
+        pool.resize(2);
+        await new Promise((resolve) => setTimeout(resolve, (i % 8) * 0.25));
+        pool.resize(1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(pool.size).toBe(1);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      release();
+    }
+  });
 });
